@@ -1,0 +1,254 @@
+import {
+  AxiosHeaders,
+  CanceledError,
+  type AxiosError,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import type { LoggerLike } from '../logging/LoggerLike';
+import type { KagentiAuthRequestOptions } from './KagentiAuthRequestOptions';
+import { isTokenRejection } from './parseWwwAuthenticate';
+
+/** What the interceptors need of a token source; `KeycloakTokenManager` has it. */
+export interface TokenSource {
+  getToken(options?: { signal?: AbortSignal }): Promise<string>;
+  getTokenForStreaming(minLifetimeMs: number, options?: { signal?: AbortSignal }): Promise<string>;
+  invalidate(token?: string): boolean;
+}
+
+/** Options of {@link installKeycloakAuth}. */
+export interface InstallKeycloakAuthOptions {
+  /**
+   * Origins (`https://host:port`) whose requests get the token. Default: the origin of the
+   * instance's `baseURL`. Any other origin is sent no token, so an absolute URL to a third
+   * party can never leak it.
+   */
+  allowedOrigins?: readonly string[];
+  /** Receives a debug line per 401 retry. */
+  logger?: LoggerLike;
+}
+
+/** Handle returned by {@link installKeycloakAuth}. */
+export interface KeycloakAuthInstallation {
+  readonly requestInterceptorId: number;
+  readonly responseInterceptorId: number;
+  /** Removes both interceptors. Idempotent. */
+  eject(): void;
+}
+
+/**
+ * Marks the one retry a request gets. It rides in `config.kagentiAuth`: axios passes a
+ * value that is not a plain object through its config merge by reference, and only this
+ * module can create one, so no caller can forge or clear the mark.
+ */
+class RetriedRequestOptions implements KagentiAuthRequestOptions {
+  readonly skip?: boolean;
+  readonly minTokenLifetimeMs?: number;
+
+  constructor(options: KagentiAuthRequestOptions | undefined) {
+    if (options?.skip !== undefined) this.skip = options.skip;
+    if (options?.minTokenLifetimeMs !== undefined) this.minTokenLifetimeMs = options.minTokenLifetimeMs;
+  }
+}
+const retriedMarks = new WeakSet<object>();
+const installedOn = new WeakSet<AxiosInstance>();
+
+const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+const REDACTED_AUTHORIZATION = 'Bearer [REDACTED]';
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The origin the request will go to, resolved the way axios resolves it; undefined if unknown. */
+function requestOrigin(config: InternalAxiosRequestConfig): string | undefined {
+  const url = config.url ?? '';
+  if (ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false) return originOf(url);
+  return originOf(config.baseURL);
+}
+
+function isReplayable(data: unknown): boolean {
+  if (data === null || typeof data !== 'object') return true;
+  const candidate = data as { pipe?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown };
+  return (
+    typeof candidate.pipe !== 'function' &&
+    typeof candidate.getReader !== 'function' &&
+    typeof candidate[Symbol.asyncIterator] !== 'function'
+  );
+}
+
+/**
+ * Keeps the access token out of an error the caller will log: the request's headers are
+ * redacted and the raw `request` objects (whose buffered header text holds the token) are
+ * made non-enumerable, so `JSON.stringify` and `util.inspect` skip them.
+ */
+function scrub(error: AxiosError): void {
+  const headers = error.config?.headers;
+  if (headers) {
+    if (headers instanceof AxiosHeaders) headers.set('Authorization', REDACTED_AUTHORIZATION);
+    else (headers as Record<string, unknown>).Authorization = REDACTED_AUTHORIZATION;
+  }
+  for (const holder of [error, error.response]) {
+    if (holder && Object.prototype.hasOwnProperty.call(holder, 'request')) {
+      Object.defineProperty(holder, 'request', { enumerable: false });
+    }
+  }
+}
+
+function describeRequest(config: InternalAxiosRequestConfig): string {
+  const method = (config.method ?? 'get').toUpperCase();
+  const origin = requestOrigin(config);
+  const path = (config.url ?? '').split('?')[0];
+  return `${method} ${ABSOLUTE_URL.test(config.url ?? '') ? path : `${origin ?? ''}${path}`}`;
+}
+
+/**
+ * Installs bearer-token auth on an axios instance, in one line:
+ *
+ * - a request interceptor sets `Authorization: Bearer <token>` on requests to an allowed
+ *   origin (per-request options under `config.kagentiAuth`);
+ * - a response interceptor, on a 401 that rejects the token (no challenge, or
+ *   `error="invalid_token"`), drops exactly that token, gets a fresh one (or the one a
+ *   concurrent request already fetched) and retries the request once. A second 401, and
+ *   every other error, reaches the caller with the token redacted.
+ */
+export function installKeycloakAuth(
+  instance: AxiosInstance,
+  tokens: TokenSource,
+  options: InstallKeycloakAuthOptions = {},
+): KeycloakAuthInstallation {
+  if (!instance || typeof instance.interceptors?.request?.use !== 'function') {
+    throw new TypeError('installKeycloakAuth needs an axios instance');
+  }
+  if (!tokens || typeof tokens.getToken !== 'function' || typeof tokens.invalidate !== 'function') {
+    throw new TypeError('installKeycloakAuth needs a token manager');
+  }
+  if (installedOn.has(instance)) {
+    throw new TypeError('installKeycloakAuth is already installed on this axios instance; eject() it first');
+  }
+
+  let allowed: Set<string>;
+  if (options.allowedOrigins) {
+    allowed = new Set(
+      options.allowedOrigins.map(entry => {
+        const origin = originOf(entry);
+        if (!origin) throw new TypeError(`allowedOrigins: "${entry}" is not an absolute URL with an origin`);
+        return origin;
+      }),
+    );
+  } else {
+    const origin = originOf(instance.defaults.baseURL);
+    if (!origin) {
+      throw new TypeError(
+        'installKeycloakAuth: the axios instance has no absolute baseURL; set one or pass allowedOrigins, so that the token only goes where it belongs',
+      );
+    }
+    allowed = new Set([origin]);
+  }
+
+  // The token each request carried, to invalidate exactly that one on a 401.
+  const sentTokens = new WeakMap<InternalAxiosRequestConfig, string>();
+
+  const fetchToken = async (config: InternalAxiosRequestConfig): Promise<string> => {
+    const signal = config.signal as AbortSignal | undefined;
+    const min = config.kagentiAuth?.minTokenLifetimeMs;
+    try {
+      return min !== undefined
+        ? await tokens.getTokenForStreaming(min, signal ? { signal } : {})
+        : await tokens.getToken(signal ? { signal } : {});
+    } catch (error) {
+      if (signal?.aborted) throw new CanceledError(undefined, undefined, config);
+      throw error;
+    }
+  };
+
+  const requestInterceptorId = instance.interceptors.request.use(async config => {
+    if (config.kagentiAuth?.skip) return config;
+    const origin = requestOrigin(config);
+    if (origin === undefined || !allowed.has(origin)) return config;
+    const token = await fetchToken(config);
+    config.headers.set('Authorization', `Bearer ${token}`);
+    sentTokens.set(config, token);
+    const userBeforeRedirect = config.beforeRedirect;
+    // Node's http adapter follows redirects; the token must not follow one off the allowed origins.
+    config.beforeRedirect = (redirectOptions, responseDetails, requestDetails) => {
+      const target = originOf(typeof redirectOptions.href === 'string' ? redirectOptions.href : undefined) ??
+        (typeof redirectOptions.protocol === 'string' && typeof redirectOptions.host === 'string'
+          ? originOf(`${redirectOptions.protocol}//${redirectOptions.host}`)
+          : undefined);
+      if (target === undefined || !allowed.has(target)) {
+        const headers = redirectOptions.headers as Record<string, unknown> | undefined;
+        if (headers) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+      }
+      userBeforeRedirect?.(redirectOptions, responseDetails, requestDetails);
+    };
+    return config;
+  });
+
+  const responseInterceptorId = instance.interceptors.response.use(
+    (response: AxiosResponse) => response,
+    async (error: unknown) => {
+      const axiosError = error as AxiosError;
+      const config = axiosError?.config as InternalAxiosRequestConfig | undefined;
+      const token = config ? sentTokens.get(config) : undefined;
+      if (!config || token === undefined) throw error;
+
+      const response = axiosError.response;
+      const retried = config.kagentiAuth !== undefined && retriedMarks.has(config.kagentiAuth);
+      const wwwAuthenticate = response?.headers?.['www-authenticate'];
+      const challenge = Array.isArray(wwwAuthenticate) ? wwwAuthenticate.join(', ') : wwwAuthenticate;
+      if (
+        response?.status !== 401 ||
+        retried ||
+        !isTokenRejection(typeof challenge === 'string' ? challenge : undefined) ||
+        !isReplayable(config.data)
+      ) {
+        // The 401's token is bad either way; later requests should not reuse it.
+        if (response?.status === 401 && isTokenRejection(typeof challenge === 'string' ? challenge : undefined)) {
+          tokens.invalidate(token);
+        }
+        scrub(axiosError);
+        throw error;
+      }
+
+      tokens.invalidate(token);
+      // The unread 401 body of a streamed response would otherwise hold its socket.
+      const body = response.data as { destroy?: () => void } | undefined;
+      if (body && typeof body.destroy === 'function') body.destroy();
+
+      const mark = new RetriedRequestOptions(config.kagentiAuth);
+      retriedMarks.add(mark);
+      options.logger?.debug('Request got 401 with a rejected token; retrying once with a fresh token', {
+        request: describeRequest(config),
+      });
+      try {
+        return await instance.request({ ...config, kagentiAuth: mark });
+      } catch (retryError) {
+        // The retry's own pass through this interceptor scrubbed it, unless it never got a token.
+        if ((retryError as AxiosError)?.isAxiosError) scrub(retryError as AxiosError);
+        throw retryError;
+      }
+    },
+  );
+
+  installedOn.add(instance);
+  let ejected = false;
+  return {
+    requestInterceptorId,
+    responseInterceptorId,
+    eject() {
+      if (ejected) return;
+      ejected = true;
+      instance.interceptors.request.eject(requestInterceptorId);
+      instance.interceptors.response.eject(responseInterceptorId);
+      installedOn.delete(instance);
+    },
+  };
+}

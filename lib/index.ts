@@ -1,0 +1,49 @@
+// The package's only entry point: every public name is listed here.
+import './axios/KagentiAuthRequestOptions';
+
+export { readKeycloakAuthConfig, KAGENTI_AUTH_CONFIG_PATH } from './config/readKeycloakAuthConfig';
+export type { ConfigLike, KeycloakAuthConfig } from './config/readKeycloakAuthConfig';
+export {
+  kagentiAuthConfigSchema,
+  DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS,
+} from './config/kagentiAuthConfigSchema';
+export type { KagentiAuthConfigInput, KagentiAuthConfigOutput } from './config/kagentiAuthConfigSchema';
+
+export {
+  KeycloakTokenManager,
+  DEFAULT_TOKEN_TIMEOUT_MS,
+  DEFAULT_REFRESH_AHEAD_FRACTION,
+  DEFAULT_FAILURE_COOLDOWN_MS,
+  UNKNOWN_EXPIRY_USABLE_MS,
+  MAX_TOKEN_LIFETIME_MS,
+} from './token/KeycloakTokenManager';
+export type { KeycloakTokenManagerOptions, GetTokenOptions } from './token/KeycloakTokenManager';
+export type { ClientAuthentication } from './token/requestClientCredentialsToken';
+export { DEFAULT_RETRY_POLICY } from './token/RetryPolicy';
+export type { RetryPolicy } from './token/RetryPolicy';
+export type { Timers } from './token/Timers';
+
+export { installKeycloakAuth } from './axios/installKeycloakAuth';
+export type {
+  InstallKeycloakAuthOptions,
+  KeycloakAuthInstallation,
+  TokenSource,
+} from './axios/installKeycloakAuth';
+export type { KagentiAuthRequestOptions } from './axios/KagentiAuthRequestOptions';
+export { parseWwwAuthenticate } from './axios/parseWwwAuthenticate';
+export type { AuthChallenge } from './axios/parseWwwAuthenticate';
+
+export {
+  KagentiApiClient,
+  BACKSTAGE_USER_HEADER,
+  DEFAULT_KAGENTI_TIMEOUT_MS,
+  DEFAULT_STREAM_MIN_LIFETIME_MS,
+} from './client/KagentiApiClient';
+export type { KagentiApiClientOptions, KagentiRequest } from './client/KagentiApiClient';
+
+export { KagentiAuthError } from './errors/KagentiAuthError';
+export { ConfigurationError } from './errors/ConfigurationError';
+export { TokenRequestError } from './errors/TokenRequestError';
+export type { TokenRequestErrorCode } from './errors/TokenRequestError';
+
+export type { LoggerLike } from './logging/LoggerLike';

@@ -1,0 +1,502 @@
+import axios, { type AxiosInstance } from 'axios';
+import { type ConfigLike, readKeycloakAuthConfig } from '../config/readKeycloakAuthConfig';
+import { DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS } from '../config/kagentiAuthConfigSchema';
+import { TokenRequestError } from '../errors/TokenRequestError';
+import type { LoggerLike } from '../logging/LoggerLike';
+import { describeEndpoint } from './describeEndpoint';
+import {
+  type ClientAuthentication,
+  type ClientCredentialsToken,
+  requestClientCredentialsToken,
+} from './requestClientCredentialsToken';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './RetryPolicy';
+import { realTimers, type Timers } from './Timers';
+
+/** Default time limit for one token request, in ms. */
+export const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
+/** How long a token is used when the server sends no usable `expires_in`, in ms. */
+export const UNKNOWN_EXPIRY_USABLE_MS = 30_000;
+/** Longest time any token is cached, whatever `expires_in` says: one day, in ms. */
+export const MAX_TOKEN_LIFETIME_MS = 86_400_000;
+/** Share of its lifetime a token is used for when `expires_in` is not above the buffer. */
+export const SHORT_LIFETIME_USABLE_FRACTION = 0.5;
+/** Default share of a token's usable life, at its end, in which a background refresh starts. */
+export const DEFAULT_REFRESH_AHEAD_FRACTION = 0.15;
+/** Default time a permanent token-endpoint failure is remembered and re-thrown, in ms. */
+export const DEFAULT_FAILURE_COOLDOWN_MS = 5_000;
+/** Least time between two failed background refreshes, in ms. */
+export const BACKGROUND_RETRY_INTERVAL_MS = 2_000;
+
+/** Options of {@link KeycloakTokenManager}. */
+export interface KeycloakTokenManagerOptions {
+  /** Keycloak's token endpoint: `https://<host>/realms/<realm>/protocol/openid-connect/token`. */
+  tokenEndpoint: string;
+  clientId: string;
+  /**
+   * The client secret, or a function returning it. A function is called for every token
+   * request, so a rotated secret is picked up without a restart.
+   */
+  clientSecret: string | (() => string | Promise<string>);
+  /** A token stops being used this many seconds before `expires_in` runs out. Default 60. */
+  tokenExpiryBufferSeconds?: number;
+  /** Space-separated scopes to request; none by default. */
+  scope?: string;
+  /** Default `client_secret_basic`. */
+  clientAuthentication?: ClientAuthentication;
+  /** Time limit for one token request, in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Retrying of transient failures; `false` means one attempt. Defaults: {@link DEFAULT_RETRY_POLICY}. */
+  retry?: Partial<RetryPolicy> | false;
+  /**
+   * Share (0–1) of a token's usable life, at its end, in which a request that is served the
+   * cached token also starts one background refresh. `false` turns refresh-ahead off. Default 0.15.
+   */
+  refreshAhead?: number | false;
+  /** How long a permanent failure (e.g. `invalid_client`) is re-thrown without a new request, in ms. Default 5 000. */
+  failureCooldownMs?: number;
+  /** Backstage `LoggerService` or anything with the same methods. Nothing is logged without it. */
+  logger?: LoggerLike;
+  /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
+  now?: () => number;
+  /** Timer functions, for tests. Default: global timers, `unref`'d. */
+  timers?: Timers;
+  /** Source of randomness for retry jitter, for tests. Default `Math.random`. */
+  random?: () => number;
+  /** Axios instance for the token call only. Default: a new instance with no interceptors. */
+  httpClient?: AxiosInstance;
+}
+
+/** Options of `getToken` and `getTokenForStreaming`. */
+export interface GetTokenOptions {
+  /** Releases this caller when aborted; a fetch that others share goes on. */
+  signal?: AbortSignal;
+}
+
+interface CachedToken {
+  accessToken: string;
+  /** When the token request was sent: expiry counts from here. */
+  sentAt: number;
+  /** Until when (exclusive) the token is handed out. */
+  usableUntil: number;
+  usableLifetimeMs: number;
+}
+
+interface Flight {
+  generation: number;
+  promise: Promise<CachedToken>;
+  controller: AbortController;
+}
+
+class ManagerClosedError extends Error {
+  constructor() {
+    super('KeycloakTokenManager is closed');
+    this.name = 'Error';
+  }
+}
+
+/**
+ * Gets access tokens from Keycloak with the OAuth2 client credentials grant, caches them
+ * until `expires_in − buffer`, and makes every concurrent caller share one token request.
+ */
+export class KeycloakTokenManager {
+  /**
+   * Builds a manager from `boost.kagenti.auth` in app config (a Backstage `Config` or the
+   * plain config root), or returns `undefined` when auth is not configured.
+   * @throws ConfigurationError when the config is partial or malformed.
+   */
+  static fromConfig(
+    config: ConfigLike | object | undefined,
+    options: Omit<KeycloakTokenManagerOptions, 'tokenEndpoint' | 'clientId' | 'clientSecret' | 'tokenExpiryBufferSeconds'> = {},
+  ): KeycloakTokenManager | undefined {
+    const auth = readKeycloakAuthConfig(config);
+    return auth ? new KeycloakTokenManager({ ...options, ...auth }) : undefined;
+  }
+
+  readonly tokenEndpoint: string;
+  readonly clientId: string;
+  readonly #clientSecret: string | (() => string | Promise<string>);
+  readonly #bufferMs: number;
+  readonly #scope?: string;
+  readonly #clientAuthentication: ClientAuthentication;
+  readonly #timeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #refreshAhead: number | false;
+  readonly #failureCooldownMs: number;
+  readonly #logger?: LoggerLike;
+  readonly #now: () => number;
+  readonly #timers: Timers;
+  readonly #random: () => number;
+  readonly #httpClient: AxiosInstance;
+
+  #cached?: CachedToken;
+  #inflight?: Flight;
+  /** Bumped by unconditional invalidation and close: older flights may not write the cache. */
+  #generation = 0;
+  #lastUsableLifetimeMs?: number;
+  #failure?: { error: TokenRequestError; until: number };
+  #nextBackgroundRefreshAt = 0;
+  #closed = false;
+  readonly #warned = new Set<string>();
+  readonly #sleeps = new Set<() => void>();
+  /** Every flight still running, detached ones included, so that close() reaches them all. */
+  readonly #controllers = new Set<AbortController>();
+
+  constructor(options: KeycloakTokenManagerOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('KeycloakTokenManager needs an options object');
+    const { tokenEndpoint, clientId, clientSecret } = options;
+    let endpointUrl: URL | undefined;
+    try {
+      endpointUrl = new URL(tokenEndpoint);
+    } catch {
+      endpointUrl = undefined;
+    }
+    if (!endpointUrl || (endpointUrl.protocol !== 'http:' && endpointUrl.protocol !== 'https:')) {
+      throw new TypeError('tokenEndpoint must be an absolute http(s) URL');
+    }
+    if (endpointUrl.username || endpointUrl.password) {
+      throw new TypeError('tokenEndpoint must not contain credentials; use clientId and clientSecret');
+    }
+    if (typeof clientId !== 'string' || clientId.length === 0) throw new TypeError('clientId must be a non-empty string');
+    if (typeof clientSecret === 'string' ? clientSecret.length === 0 : typeof clientSecret !== 'function') {
+      throw new TypeError('clientSecret must be a non-empty string or a function returning one');
+    }
+    const bufferSeconds = options.tokenExpiryBufferSeconds ?? DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS;
+    assertNumber('tokenExpiryBufferSeconds', bufferSeconds, 0);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
+    assertNumber('timeoutMs', timeoutMs, 1);
+    const clientAuthentication = options.clientAuthentication ?? 'client_secret_basic';
+    if (clientAuthentication !== 'client_secret_basic' && clientAuthentication !== 'client_secret_post') {
+      throw new TypeError("clientAuthentication must be 'client_secret_basic' or 'client_secret_post'");
+    }
+    const retry: RetryPolicy =
+      options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    assertNumber('retry.maxAttempts', retry.maxAttempts, 1);
+    assertNumber('retry.baseDelayMs', retry.baseDelayMs, 0);
+    assertNumber('retry.maxDelayMs', retry.maxDelayMs, 0);
+    const refreshAhead = options.refreshAhead ?? DEFAULT_REFRESH_AHEAD_FRACTION;
+    if (refreshAhead !== false && !(typeof refreshAhead === 'number' && refreshAhead >= 0 && refreshAhead < 1)) {
+      throw new TypeError('refreshAhead must be a number from 0 (inclusive) to 1 (exclusive), or false');
+    }
+    const failureCooldownMs = options.failureCooldownMs ?? DEFAULT_FAILURE_COOLDOWN_MS;
+    assertNumber('failureCooldownMs', failureCooldownMs, 0);
+
+    this.tokenEndpoint = tokenEndpoint;
+    this.clientId = clientId;
+    this.#clientSecret = clientSecret;
+    this.#bufferMs = bufferSeconds * 1000;
+    if (options.scope !== undefined) this.#scope = options.scope;
+    this.#clientAuthentication = clientAuthentication;
+    this.#timeoutMs = timeoutMs;
+    this.#retry = retry;
+    this.#refreshAhead = refreshAhead;
+    this.#failureCooldownMs = failureCooldownMs;
+    if (options.logger) this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? realTimers;
+    this.#random = options.random ?? Math.random;
+    // A bare instance: the token call must never pass through the Kagenti instance's interceptors.
+    this.#httpClient = options.httpClient ?? axios.create();
+  }
+
+  /**
+   * An access token that is usable now: the cached one while `now < expiry − buffer`,
+   * otherwise a fresh one. Concurrent callers share one token request; a failure is
+   * given to every waiter and not cached (but see `failureCooldownMs`).
+   * @throws TokenRequestError when the token endpoint fails.
+   */
+  async getToken(options: GetTokenOptions = {}): Promise<string> {
+    options.signal?.throwIfAborted();
+    this.#assertOpen();
+    const now = this.#now();
+    const cached = this.#usable(now);
+    if (cached) {
+      this.#maybeRefreshAhead(cached, now);
+      return cached.accessToken;
+    }
+    const token = await this.#wait(this.#sharedFlight(now), options.signal);
+    return token.accessToken;
+  }
+
+  /**
+   * A token that stays usable for at least `minLifetimeMs` (for streams that outlive a
+   * request). Fetches a fresh one when the cached one falls short, unless a fresh one would
+   * fall short too: then the cached one is returned while it has at least half of a fresh
+   * token's usable life left, and a warning is logged once. Never loops.
+   */
+  async getTokenForStreaming(minLifetimeMs: number, options: GetTokenOptions = {}): Promise<string> {
+    assertNumber('minLifetimeMs', minLifetimeMs, 0);
+    options.signal?.throwIfAborted();
+    this.#assertOpen();
+    const now = this.#now();
+    const cached = this.#usable(now);
+    if (cached) {
+      const remaining = cached.usableUntil - now;
+      if (remaining >= minLifetimeMs) {
+        this.#maybeRefreshAhead(cached, now);
+        return cached.accessToken;
+      }
+      const freshLifetime = this.#lastUsableLifetimeMs ?? cached.usableLifetimeMs;
+      if (freshLifetime < minLifetimeMs) {
+        this.#warnShortForStreaming(freshLifetime, minLifetimeMs);
+        // A fresh token would miss the target too; only fetch when it is clearly better.
+        if (remaining >= freshLifetime * 0.5) return cached.accessToken;
+      }
+    }
+    const token = await this.#wait(this.#sharedFlight(now), options.signal);
+    if (token.usableLifetimeMs < minLifetimeMs) this.#warnShortForStreaming(token.usableLifetimeMs, minLifetimeMs);
+    return token.accessToken;
+  }
+
+  /**
+   * Drops the cached token. With `token`, only if it is still the cached one
+   * (compare-and-invalidate), so a late 401 for an old token cannot throw away a newer one;
+   * a fetch in flight goes on and its result is used. Without `token`, unconditionally: the
+   * cache, any remembered failure, and the right of a fetch now in flight to fill the cache
+   * (its own waiters still get its result).
+   * @returns whether anything was dropped.
+   */
+  invalidate(token?: string): boolean {
+    if (token !== undefined) {
+      if (this.#cached?.accessToken !== token) return false;
+      this.#cached = undefined;
+      return true;
+    }
+    this.#cached = undefined;
+    this.#failure = undefined;
+    this.#inflight = undefined;
+    this.#generation++;
+    return true;
+  }
+
+  /**
+   * Stops all background work: aborts the token request in flight and any retry wait, and
+   * drops the cache. Later calls reject. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#generation++;
+    this.#cached = undefined;
+    this.#inflight = undefined;
+    for (const controller of [...this.#controllers]) controller.abort(new ManagerClosedError());
+    for (const cancel of [...this.#sleeps]) cancel();
+  }
+
+  /** When the cached token stops being used (epoch ms), or undefined when none is cached. */
+  get cachedTokenUsableUntil(): number | undefined {
+    return this.#cached?.usableUntil;
+  }
+
+  /** Whether a token request is in flight (a background refresh included). */
+  get isFetching(): boolean {
+    return this.#inflight !== undefined;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ManagerClosedError();
+  }
+
+  #usable(now: number): CachedToken | undefined {
+    const cached = this.#cached;
+    return cached && now < cached.usableUntil ? cached : undefined;
+  }
+
+  #sharedFlight(now: number): Promise<CachedToken> {
+    if (this.#inflight) return this.#inflight.promise;
+    if (this.#failure && now < this.#failure.until) return Promise.reject(this.#failure.error);
+    return this.#startFlight().promise;
+  }
+
+  #startFlight(): Flight {
+    const generation = this.#generation;
+    const controller = new AbortController();
+    const flight: Flight = { generation, controller, promise: undefined as unknown as Promise<CachedToken> };
+    flight.promise = this.#fetchWithRetry(controller.signal)
+      .then(
+        token => {
+          if (this.#generation === generation) {
+            this.#cached = token;
+            this.#lastUsableLifetimeMs = token.usableLifetimeMs;
+            this.#failure = undefined;
+          }
+          return token;
+        },
+        (error: unknown) => {
+          if (
+            this.#generation === generation &&
+            error instanceof TokenRequestError &&
+            !error.transient &&
+            error.code !== 'CLIENT_SECRET_UNAVAILABLE' &&
+            this.#failureCooldownMs > 0
+          ) {
+            this.#failure = { error, until: this.#now() + this.#failureCooldownMs };
+          }
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.#controllers.delete(controller);
+        // Only its own slot: a newer flight started after an invalidation must stay.
+        if (this.#inflight === flight) this.#inflight = undefined;
+      });
+    // Waiters may all have left (aborted); the outcome must not become an unhandled rejection.
+    flight.promise.catch(() => undefined);
+    this.#controllers.add(controller);
+    this.#inflight = flight;
+    return flight;
+  }
+
+  async #fetchWithRetry(signal: AbortSignal): Promise<CachedToken> {
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = this.#now();
+      try {
+        const response = await requestClientCredentialsToken({
+          tokenEndpoint: this.tokenEndpoint,
+          clientId: this.clientId,
+          clientSecret: await this.#resolveSecret(),
+          clientAuthentication: this.#clientAuthentication,
+          ...(this.#scope !== undefined ? { scope: this.#scope } : {}),
+          httpClient: this.#httpClient,
+          timeoutMs: this.#timeoutMs,
+          timers: this.#timers,
+          signal,
+        });
+        return this.#toCached(response, sentAt);
+      } catch (error) {
+        if (signal.aborted || !(error instanceof TokenRequestError) || !error.transient || attempt >= this.#retry.maxAttempts) {
+          throw error;
+        }
+        const delay = retryDelayMs(this.#retry, attempt, error.retryAfterMs, this.#random);
+        if (delay === undefined) throw error;
+        this.#logger?.debug('Retrying Keycloak token request after a transient failure', {
+          clientId: this.clientId,
+          code: error.code,
+          status: error.status,
+          attempt,
+          delayMs: delay,
+        });
+        await this.#sleep(delay, signal);
+      }
+    }
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const cancel = () => {
+        this.#timers.clearTimeout(handle);
+        this.#sleeps.delete(cancel);
+        reject(signal.reason ?? new ManagerClosedError());
+      };
+      const handle = this.#timers.setTimeout(() => {
+        this.#sleeps.delete(cancel);
+        signal.removeEventListener('abort', cancel);
+        resolve();
+      }, ms);
+      this.#sleeps.add(cancel);
+      signal.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
+  async #resolveSecret(): Promise<string> {
+    const source = this.#clientSecret;
+    if (typeof source === 'string') return source;
+    let secret: unknown;
+    try {
+      secret = await source();
+    } catch (cause) {
+      throw new TokenRequestError(
+        `Token request to ${describeEndpoint(this.tokenEndpoint)} not sent: the clientSecret function failed. Check the secret source.`,
+        { code: 'CLIENT_SECRET_UNAVAILABLE', tokenEndpoint: describeEndpoint(this.tokenEndpoint), cause },
+      );
+    }
+    if (typeof secret !== 'string' || secret.length === 0) {
+      throw new TokenRequestError(
+        `Token request to ${describeEndpoint(this.tokenEndpoint)} not sent: the clientSecret function returned ${typeof secret === 'string' ? 'an empty string' : `a ${typeof secret}`}, not a secret. Check the secret source.`,
+        { code: 'CLIENT_SECRET_UNAVAILABLE', tokenEndpoint: describeEndpoint(this.tokenEndpoint) },
+      );
+    }
+    return secret;
+  }
+
+  #toCached(response: ClientCredentialsToken, sentAt: number): CachedToken {
+    let usableLifetimeMs: number;
+    if (response.expiresIn === undefined) {
+      usableLifetimeMs = UNKNOWN_EXPIRY_USABLE_MS;
+      this.#warnOnce(
+        'expires-in',
+        `Keycloak token response has ${response.expiresInProblem === 'missing' ? 'no' : 'an invalid'} expires_in; using each token for ${UNKNOWN_EXPIRY_USABLE_MS / 1000} s. Check the token endpoint.`,
+      );
+    } else {
+      const lifetimeMs = Math.min(response.expiresIn * 1000, MAX_TOKEN_LIFETIME_MS);
+      if (lifetimeMs > this.#bufferMs) {
+        usableLifetimeMs = lifetimeMs - this.#bufferMs;
+      } else {
+        usableLifetimeMs = lifetimeMs * SHORT_LIFETIME_USABLE_FRACTION;
+        this.#warnOnce(
+          'short-lifetime',
+          `Keycloak tokens live ${response.expiresIn} s, not more than the ${this.#bufferMs / 1000} s expiry buffer; each is used for half its lifetime. Lower tokenExpiryBufferSeconds or raise the access token lifespan in Keycloak.`,
+        );
+      }
+    }
+    this.#logger?.debug('Fetched Keycloak access token', {
+      clientId: this.clientId,
+      expiresIn: response.expiresIn,
+      usableForMs: usableLifetimeMs,
+    });
+    return { accessToken: response.accessToken, sentAt, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs };
+  }
+
+  #maybeRefreshAhead(cached: CachedToken, now: number): void {
+    if (this.#refreshAhead === false || this.#inflight) return;
+    const windowStart = cached.usableUntil - cached.usableLifetimeMs * this.#refreshAhead;
+    if (now < windowStart || now < this.#nextBackgroundRefreshAt) return;
+    if (this.#failure && now < this.#failure.until) return;
+    const flight = this.#startFlight();
+    flight.promise.catch((error: unknown) => {
+      this.#nextBackgroundRefreshAt = this.#now() + BACKGROUND_RETRY_INTERVAL_MS;
+      if (error instanceof ManagerClosedError || this.#closed) return;
+      this.#logger?.warn('Background refresh of the Keycloak token failed; the current token stays in use while it lasts', {
+        clientId: this.clientId,
+        code: error instanceof TokenRequestError ? error.code : undefined,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+
+  #wait<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (!signal) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        value => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #warnShortForStreaming(usableMs: number, wantedMs: number): void {
+    this.#warnOnce(
+      'streaming',
+      `Keycloak tokens are usable for ${Math.round(usableMs / 1000)} s, less than the ${Math.round(wantedMs / 1000)} s asked for a stream; streams may outlive their token. Raise the access token lifespan in Keycloak, or lower the stream's minimum lifetime or tokenExpiryBufferSeconds.`,
+    );
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#logger?.warn(message, { clientId: this.clientId });
+  }
+}
+
+function assertNumber(name: string, value: unknown, min: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new TypeError(`${name} must be a finite number of at least ${min}`);
+  }
+}

@@ -1,0 +1,26 @@
+const REDACTED = '[REDACTED]';
+
+/**
+ * Replaces known secret strings in text that came from elsewhere (a server's
+ * `error_description`, a network error's message) before it goes into an error or a log.
+ * A misconfigured proxy can echo the request back; this keeps that echo out of logs.
+ */
+export class Redactor {
+  private readonly secrets: string[] = [];
+
+  add(...values: Array<string | undefined>): this {
+    for (const value of values) {
+      // Very short values would redact ordinary words; they are too weak to matter anyway.
+      if (value && value.length >= 4 && !this.secrets.includes(value)) this.secrets.push(value);
+    }
+    // Longest first, so a secret is not half-replaced by one of its own substrings.
+    this.secrets.sort((a, b) => b.length - a.length);
+    return this;
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    return out;
+  }
+}
