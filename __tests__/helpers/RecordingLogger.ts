@@ -1,0 +1,31 @@
+import type { LoggerLike } from '../../lib';
+
+export interface LogLine {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+  meta?: Record<string, unknown>;
+}
+
+/** A logger at debug level that keeps every line, for assertions and secret scans. */
+export class RecordingLogger implements LoggerLike {
+  readonly lines: LogLine[] = [];
+  error(message: string, meta?: Record<string, unknown>): void {
+    this.lines.push({ level: 'error', message, ...(meta ? { meta } : {}) });
+  }
+  warn(message: string, meta?: Record<string, unknown>): void {
+    this.lines.push({ level: 'warn', message, ...(meta ? { meta } : {}) });
+  }
+  info(message: string, meta?: Record<string, unknown>): void {
+    this.lines.push({ level: 'info', message, ...(meta ? { meta } : {}) });
+  }
+  debug(message: string, meta?: Record<string, unknown>): void {
+    this.lines.push({ level: 'debug', message, ...(meta ? { meta } : {}) });
+  }
+  at(level: LogLine['level']): LogLine[] {
+    return this.lines.filter(line => line.level === level);
+  }
+  /** Everything logged, as one string. */
+  text(): string {
+    return this.lines.map(line => `${line.level} ${line.message} ${JSON.stringify(line.meta ?? {})}`).join('\n');
+  }
+}

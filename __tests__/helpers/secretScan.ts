@@ -1,0 +1,35 @@
+import { inspect } from 'node:util';
+
+/** Every way an error tends to get logged, concatenated. */
+export function serializeEveryWay(error: unknown): string {
+  const parts: string[] = [];
+  parts.push(String(error));
+  if (error instanceof Error) {
+    parts.push(error.message, error.stack ?? '');
+    let cause: unknown = error.cause;
+    for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+      parts.push(inspect(cause, { depth: 10 }), String(cause));
+      cause = cause instanceof Error ? cause.cause : undefined;
+    }
+  }
+  try {
+    parts.push(JSON.stringify(error) ?? '');
+  } catch (e) {
+    parts.push(`(JSON.stringify threw ${String(e)})`);
+  }
+  parts.push(inspect(error, { depth: 10 }));
+  parts.push(inspect(error, { depth: 10, showHidden: false, getters: true }));
+  return parts.join('\n');
+}
+
+/** The forms a secret can take on the wire. */
+export function secretForms(clientId: string, secret: string): string[] {
+  const form = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
+  const basic = Buffer.from(`${form(clientId)}:${form(secret)}`).toString('base64');
+  return [secret, form(secret), encodeURIComponent(secret), basic, `Basic ${basic}`];
+}
+
+/** Returns the first forbidden string found in the text, or undefined. */
+export function findLeak(text: string, forbidden: readonly string[]): string | undefined {
+  return forbidden.find(value => value.length > 0 && text.includes(value));
+}
