@@ -98,6 +98,7 @@ export async function requestClientCredentialsToken(
   const controller = new AbortController();
   const timeout = new TimeoutSignal();
   let timer: unknown;
+  let didTimeOut = false;
   let onTimeout!: () => void;
   const timedOut = new Promise<never>((_, reject) => {
     onTimeout = () => reject(timeout);
@@ -109,8 +110,10 @@ export async function requestClientCredentialsToken(
   try {
     request.signal?.throwIfAborted();
     timer = request.timers.setTimeout(() => {
-      controller.abort();
+      // Flag first: aborting makes the adapter reject too, and that must still read as a timeout.
+      didTimeOut = true;
       onTimeout();
+      controller.abort();
     }, request.timeoutMs);
     const sent = request.httpClient.request<unknown>({
       method: 'POST',
@@ -138,7 +141,7 @@ export async function requestClientCredentialsToken(
     aborted?.catch(() => undefined);
     response = await Promise.race(aborted ? [sent, timedOut, aborted] : [sent, timedOut]);
   } catch (error) {
-    if (error === timeout) {
+    if (error === timeout || didTimeOut) {
       throw fail(
         'TOKEN_ENDPOINT_TIMEOUT',
         `no answer within ${request.timeoutMs} ms. Check that Keycloak is reachable from this host, or raise timeoutMs.`,
