@@ -84,7 +84,13 @@ export async function requestClientCredentialsToken(
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
   };
-  const redactor = new Redactor().add(request.clientSecret, formUrlEncode(request.clientSecret));
+  // Every encoding under which a server or proxy might echo the secret back.
+  const redactor = new Redactor().add(
+    request.clientSecret,
+    formUrlEncode(request.clientSecret),
+    encodeURIComponent(request.clientSecret),
+    Buffer.from(request.clientSecret, 'utf8').toString('base64'),
+  );
   if (request.clientAuthentication === 'client_secret_post') {
     body.set('client_id', request.clientId);
     body.set('client_secret', request.clientSecret);
