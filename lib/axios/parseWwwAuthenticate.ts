@@ -8,6 +8,8 @@ export interface AuthChallenge {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*/;
+// A padded token68 ("abc=="), told apart from "name=value" by nothing following the "=".
+const PADDED_TOKEN68 = /^[A-Za-z0-9\-._~+/]+=+(?=[ \t]*(,|$))/;
 
 /**
  * Parses a `WWW-Authenticate` header into its challenges. Lenient: unparseable parts are
@@ -56,6 +58,7 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
         i++;
         continue;
       }
+      if (read(PADDED_TOKEN68)) continue;
       const start = i;
       const name = read(TOKEN);
       if (!name) {
@@ -70,7 +73,6 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
       }
       i++;
       skipSpace();
-      if (i >= header.length || header[i] === ',') continue; // token68 ending in "="
       const value = header[i] === '"' ? readQuoted() : (read(TOKEN) ?? '');
       challenge.params[name.toLowerCase()] = value;
     }
