@@ -314,6 +314,17 @@ describe('KeycloakTokenManager', () => {
       expect(endpoint.count).toBe(2);
     });
 
+    it('falls back to the usable cached token, with a warning, when fetching a longer-lived one fails', async () => {
+      const { endpoint, clock, logger, manager } = managerFixture();
+      const start = clock.now();
+      endpoint.reply([200, tokenBody('old', 3600)], [503, '']);
+      await manager.getToken();
+      clock.set(start + 3_400_000);
+      await expect(manager.getTokenForStreaming(300_000)).resolves.toBe('old');
+      expect(endpoint.count).toBe(2);
+      expect(logger.at('warn').some(line => /longer-lived/.test(line.message))).toBe(true);
+    });
+
     it('returns a fresh token that still falls short rather than loop', async () => {
       const { endpoint, manager } = managerFixture();
       endpoint.reply([200, tokenBody('brief', 90)]);

@@ -242,7 +242,20 @@ export class KeycloakTokenManager {
         if (remaining >= freshLifetime * 0.5) return cached.accessToken;
       }
     }
-    const token = await this.#wait(this.#sharedFlight(now), options.signal);
+    let token: CachedToken;
+    try {
+      token = await this.#wait(this.#sharedFlight(now), options.signal);
+    } catch (error) {
+      // A stream is better served by the usable token it has than by no stream at all.
+      const fallback = this.#usable(this.#now());
+      if (!fallback || options.signal?.aborted) throw error;
+      this.#logger?.warn('Could not get a longer-lived Keycloak token for a stream; using the current one', {
+        clientId: this.clientId,
+        code: error instanceof TokenRequestError ? error.code : undefined,
+        remainingMs: fallback.usableUntil - this.#now(),
+      });
+      return fallback.accessToken;
+    }
     if (token.usableLifetimeMs < minLifetimeMs) this.#warnShortForStreaming(token.usableLifetimeMs, minLifetimeMs);
     return token.accessToken;
   }
