@@ -100,6 +100,11 @@ function scrub(error: AxiosError): void {
       Object.defineProperty(holder, 'request', { enumerable: false });
     }
   }
+  // A streamed body links back to its request (and its headers); still readable, never dumped.
+  const response = error.response;
+  if (response && !isReplayable(response.data) && Object.prototype.hasOwnProperty.call(response, 'data')) {
+    Object.defineProperty(response, 'data', { enumerable: false });
+  }
 }
 
 function describeRequest(config: InternalAxiosRequestConfig): string {

@@ -85,7 +85,16 @@ interface Flight {
   generation: number;
   promise: Promise<CachedToken>;
   controller: AbortController;
+  /**
+   * Nobody awaits it (refresh-ahead): its retry waits must not keep the process alive. Cleared
+   * when a caller joins, so that a script awaiting a token does not exit mid-backoff.
+   */
+  background: boolean;
+  /** The retry wait in progress, to `ref()` it when a caller joins. */
+  sleepHandle?: unknown;
 }
+
+const keepAlive = (handle: unknown) => (handle as { ref?: () => void } | undefined)?.ref?.();
 
 class ManagerClosedError extends Error {
   constructor() {
@@ -315,16 +324,23 @@ export class KeycloakTokenManager {
   }
 
   #sharedFlight(now: number): Promise<CachedToken> {
-    if (this.#inflight) return this.#inflight.promise;
+    const inflight = this.#inflight;
+    if (inflight) {
+      if (inflight.background) {
+        inflight.background = false;
+        keepAlive(inflight.sleepHandle);
+      }
+      return inflight.promise;
+    }
     if (this.#failure && now < this.#failure.until) return Promise.reject(this.#failure.error);
-    return this.#startFlight().promise;
+    return this.#startFlight(false).promise;
   }
 
-  #startFlight(): Flight {
+  #startFlight(background: boolean): Flight {
     const generation = this.#generation;
     const controller = new AbortController();
-    const flight: Flight = { generation, controller, promise: undefined as unknown as Promise<CachedToken> };
-    flight.promise = this.#fetchWithRetry(controller.signal)
+    const flight: Flight = { generation, controller, background, promise: undefined as unknown as Promise<CachedToken> };
+    flight.promise = this.#fetchWithRetry(flight)
       .then(
         token => {
           if (this.#generation === generation) {
@@ -359,7 +375,8 @@ export class KeycloakTokenManager {
     return flight;
   }
 
-  async #fetchWithRetry(signal: AbortSignal): Promise<CachedToken> {
+  async #fetchWithRetry(flight: Flight): Promise<CachedToken> {
+    const signal = flight.controller.signal;
     for (let attempt = 1; ; attempt++) {
       const sentAt = this.#now();
       try {
@@ -388,12 +405,13 @@ export class KeycloakTokenManager {
           attempt,
           delayMs: delay,
         });
-        await this.#sleep(delay, signal);
+        await this.#sleep(delay, flight);
       }
     }
   }
 
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+  #sleep(ms: number, flight: Flight): Promise<void> {
+    const signal = flight.controller.signal;
     return new Promise<void>((resolve, reject) => {
       const cancel = () => {
         this.#timers.clearTimeout(handle);
@@ -405,6 +423,9 @@ export class KeycloakTokenManager {
         signal.removeEventListener('abort', cancel);
         resolve();
       }, ms);
+      flight.sleepHandle = handle;
+      // The default timers are unref'd; a wait someone awaits must hold the process open.
+      if (!flight.background) keepAlive(handle);
       this.#sleeps.add(cancel);
       signal.addEventListener('abort', cancel, { once: true });
     });
@@ -464,7 +485,7 @@ export class KeycloakTokenManager {
     const windowStart = cached.usableUntil - cached.usableLifetimeMs * this.#refreshAhead;
     if (now < windowStart || now < this.#nextBackgroundRefreshAt) return;
     if (this.#failure && now < this.#failure.until) return;
-    const flight = this.#startFlight();
+    const flight = this.#startFlight(true);
     flight.promise.catch((error: unknown) => {
       this.#nextBackgroundRefreshAt = this.#now() + BACKGROUND_RETRY_INTERVAL_MS;
       if (error instanceof ManagerClosedError || this.#closed) return;
