@@ -1,3 +1,4 @@
+import { runInThisContext } from 'node:vm';
 import { TokenRequestError } from '../lib';
 import { flushPromises } from './helpers/FakeClock';
 import { managerFixture, tokenBody } from './helpers/tokenEndpointMock';
@@ -63,6 +64,18 @@ describe('KeycloakTokenManager failure policy', () => {
       const error = await manager.getToken().catch((e: unknown) => e);
       expect((error as TokenRequestError).retryAfterMs).toBe(120_000);
       expect(endpoint.count).toBe(1);
+    });
+
+    it('honours a Retry-After it did not wait out: callers get the failure without a request until it passes', async () => {
+      const { endpoint, clock, manager } = managerFixture({ retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 5_000 } });
+      endpoint.reply([503, '', { 'retry-after': '120' }]);
+      const first = await manager.getToken().catch((e: unknown) => e);
+      clock.set(clock.now() + 119_999);
+      await expect(manager.getToken()).rejects.toBe(first);
+      expect(endpoint.count).toBe(1);
+      clock.set(clock.now() + 1);
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(2);
     });
 
     it('is not remembered: the next call tries again at once', async () => {
@@ -202,9 +215,11 @@ describe('KeycloakTokenManager failure policy', () => {
     });
 
     it('leaves no rejection unhandled when every waiter has left a fetch that then fails', async () => {
+      // Jest gives each file a copy of `process` that never hears this event; listen on the real one.
+      const realProcess = runInThisContext('process') as NodeJS.Process;
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown) => unhandled.push(reason);
-      process.on('unhandledRejection', onUnhandled);
+      realProcess.on('unhandledRejection', onUnhandled);
       try {
         const { endpoint, manager } = managerFixture();
         const held = endpoint.hold();
@@ -218,7 +233,7 @@ describe('KeycloakTokenManager failure policy', () => {
         expect(manager.isFetching).toBe(false);
       } finally {
         await flushPromises();
-        process.off('unhandledRejection', onUnhandled);
+        realProcess.off('unhandledRejection', onUnhandled);
       }
       expect(unhandled).toEqual([]);
     });

@@ -180,6 +180,16 @@ describe('installKeycloakAuth', () => {
       expect(dump).not.toContain('token-2');
     });
 
+    it('keeps the refreshed token after a second 401, so an API that rejects every token costs one token request per call, not two', async () => {
+      const { api, apiMock, endpoint } = apiFixture();
+      apiMock.onGet('/x').reply(401, {});
+      await rejection(api.get('/x'));
+      expect(endpoint.count).toBe(2);
+      await rejection(api.get('/x'));
+      await rejection(api.get('/x'));
+      expect(endpoint.count).toBe(4);
+    });
+
     it('cannot be talked into a second retry by request options', async () => {
       const { api, apiMock } = apiFixture();
       apiMock.onGet('/x').reply(401, {});

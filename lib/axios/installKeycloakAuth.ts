@@ -184,6 +184,8 @@ export function installKeycloakAuth(
     const userBeforeRedirect = config.beforeRedirect;
     // Node's http adapter follows redirects; the token must not follow one off the allowed origins.
     config.beforeRedirect = (redirectOptions, responseDetails, requestDetails) => {
+      // The caller's hook runs first, so that it cannot put the token back for another origin.
+      userBeforeRedirect?.(redirectOptions, responseDetails, requestDetails);
       const target = originOf(typeof redirectOptions.href === 'string' ? redirectOptions.href : undefined) ??
         (typeof redirectOptions.protocol === 'string' && typeof redirectOptions.host === 'string'
           ? originOf(`${redirectOptions.protocol}//${redirectOptions.host}`)
@@ -192,7 +194,6 @@ export function installKeycloakAuth(
         const headers = redirectOptions.headers as Record<string, unknown> | undefined;
         if (headers) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
       }
-      userBeforeRedirect?.(redirectOptions, responseDetails, requestDetails);
     };
     return config;
   });
@@ -215,8 +216,10 @@ export function installKeycloakAuth(
         !isTokenRejection(typeof challenge === 'string' ? challenge : undefined) ||
         !isReplayable(config.data)
       ) {
-        // The 401's token is bad either way; later requests should not reuse it.
-        if (response?.status === 401 && isTokenRejection(typeof challenge === 'string' ? challenge : undefined)) {
+        // A rejected token that was not just refreshed should not be reused. After a retry the
+        // token is kept: refetching it again would double the token requests of an API that
+        // rejects every token, and the next request's own retry still heals a revocation.
+        if (!retried && response?.status === 401 && isTokenRejection(typeof challenge === 'string' ? challenge : undefined)) {
           tokens.invalidate(token);
         }
         scrub(axiosError);

@@ -24,6 +24,8 @@ export const SHORT_LIFETIME_USABLE_FRACTION = 0.5;
 export const DEFAULT_REFRESH_AHEAD_FRACTION = 0.15;
 /** Default time a permanent token-endpoint failure is remembered and re-thrown, in ms. */
 export const DEFAULT_FAILURE_COOLDOWN_MS = 5_000;
+/** Longest `Retry-After` pause honoured by re-throwing the failure, in ms. */
+const MAX_RETRY_AFTER_HOLD_MS = 300_000;
 /** Least time between two failed background refreshes, in ms. */
 export const BACKGROUND_RETRY_INTERVAL_MS = 2_000;
 
@@ -351,14 +353,9 @@ export class KeycloakTokenManager {
           return token;
         },
         (error: unknown) => {
-          if (
-            this.#generation === generation &&
-            error instanceof TokenRequestError &&
-            !error.transient &&
-            error.code !== 'CLIENT_SECRET_UNAVAILABLE' &&
-            this.#failureCooldownMs > 0
-          ) {
-            this.#failure = { error, until: this.#now() + this.#failureCooldownMs };
+          if (this.#generation === generation && error instanceof TokenRequestError) {
+            const holdMs = this.#holdFailureMs(error);
+            if (holdMs > 0) this.#failure = { error, until: this.#now() + holdMs };
           }
           throw error;
         },
@@ -373,6 +370,17 @@ export class KeycloakTokenManager {
     this.#controllers.add(controller);
     this.#inflight = flight;
     return flight;
+  }
+
+  /**
+   * How long a failure is re-thrown without a new request: permanent ones for the cool-down;
+   * transient ones only when the server asked for a pause (`Retry-After`) that the retries
+   * did not wait out, for that long (at most 5 minutes).
+   */
+  #holdFailureMs(error: TokenRequestError): number {
+    if (error.code === 'CLIENT_SECRET_UNAVAILABLE') return 0;
+    if (!error.transient) return this.#failureCooldownMs;
+    return Math.min(error.retryAfterMs ?? 0, MAX_RETRY_AFTER_HOLD_MS);
   }
 
   async #fetchWithRetry(flight: Flight): Promise<CachedToken> {
