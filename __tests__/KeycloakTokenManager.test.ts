@@ -153,6 +153,30 @@ describe('KeycloakTokenManager', () => {
     });
   });
 
+  describe('getCachedToken', () => {
+    it('returns the usable cached token without a request, and undefined when a fetch would be needed', async () => {
+      const { endpoint, clock, manager } = managerFixture();
+      const start = clock.now();
+      expect(manager.getCachedToken()).toBeUndefined();
+      await manager.getToken();
+      clock.set(start + 239_999);
+      expect(manager.getCachedToken()).toBe('token-1');
+      clock.set(start + 240_000);
+      expect(manager.getCachedToken()).toBeUndefined();
+      expect(endpoint.count).toBe(1);
+    });
+
+    it('starts the refresh-ahead when it is due', async () => {
+      const { endpoint, clock, manager } = managerFixture({ refreshAhead: 0.5 });
+      const start = clock.now();
+      await manager.getToken();
+      clock.set(start + 120_000);
+      expect(manager.getCachedToken()).toBe('token-1');
+      await flushPromises();
+      expect(endpoint.count).toBe(2);
+    });
+  });
+
   describe('invalidate', () => {
     it('with the cached token, drops it so the next call refetches', async () => {
       const { endpoint, manager } = managerFixture();

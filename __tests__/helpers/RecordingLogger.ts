@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { LoggerLike } from '../../lib';
 
 export interface LogLine {
@@ -21,11 +22,16 @@ export class RecordingLogger implements LoggerLike {
   debug(message: string, meta?: Record<string, unknown>): void {
     this.lines.push({ level: 'debug', message, ...(meta ? { meta } : {}) });
   }
+  matching(pattern: RegExp): LogLine[] {
+    return this.lines.filter(line => pattern.test(line.message));
+  }
   at(level: LogLine['level']): LogLine[] {
     return this.lines.filter(line => line.level === level);
   }
   /** Everything logged, as one string. */
   text(): string {
-    return this.lines.map(line => `${line.level} ${line.message} ${JSON.stringify(line.meta ?? {})}`).join('\n');
+    return this.lines
+      .map(line => `${line.level} ${line.message} ${JSON.stringify(line.meta ?? {})} ${inspect(line.meta, { depth: 10 })}`)
+      .join('\n');
   }
 }

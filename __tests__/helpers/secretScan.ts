@@ -9,6 +9,11 @@ export function serializeEveryWay(error: unknown): string {
     let cause: unknown = error.cause;
     for (let depth = 0; cause !== undefined && depth < 5; depth++) {
       parts.push(inspect(cause, { depth: 10 }), String(cause));
+      try {
+        parts.push(JSON.stringify(cause) ?? '');
+      } catch {
+        // a cyclic cause is not a leak
+      }
       cause = cause instanceof Error ? cause.cause : undefined;
     }
   }
@@ -22,9 +27,12 @@ export function serializeEveryWay(error: unknown): string {
   return parts.join('\n');
 }
 
-/** The forms a secret can take on the wire. */
+/** application/x-www-form-urlencoded encoding of one value. */
+export const formEncode = (value: string): string => new URLSearchParams([['', value]]).toString().slice(1);
+
+/** The forms a secret can take on the wire: raw, form-encoded, URI-encoded, Basic credentials, Basic header. */
 export function secretForms(clientId: string, secret: string): string[] {
-  const form = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
+  const form = formEncode;
   const basic = Buffer.from(`${form(clientId)}:${form(secret)}`).toString('base64');
   return [secret, form(secret), encodeURIComponent(secret), basic, `Basic ${basic}`];
 }

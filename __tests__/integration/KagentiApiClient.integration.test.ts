@@ -1,11 +1,11 @@
 // KagentiApiClient with a real KeycloakTokenManager against real loopback servers: an
 // oidc-provider token server laid out like a Keycloak realm and a fake Kagenti API that
 // introspects every token. Counts come from what the servers saw, never from the library.
+import { trackUnhandledRejections } from '../helpers/unhandledRejections';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { type Readable } from 'node:stream';
 import { inspect } from 'node:util';
-import * as vm from 'node:vm';
 import axios, { type AxiosError } from 'axios';
 
 import {
@@ -34,13 +34,7 @@ let tokenServer: TokenServerHandle;
 let kagenti: KagentiServerHandle;
 let plain: PlainServerHandle;
 
-// jest's global `process` is a stand-in whose listeners never fire; the real one is needed to
-// see an unhandled rejection (jest would also fail the test, but only if it is still running).
-const realProcess = vm.runInThisContext('process') as NodeJS.Process;
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
+let unhandled: ReturnType<typeof trackUnhandledRejections>;
 
 const managers: KeycloakTokenManager[] = [];
 
@@ -191,7 +185,7 @@ function recordingLogger(): LoggerLike & { warnings: string[] } {
 }
 
 beforeAll(async () => {
-  realProcess.on('unhandledRejection', onUnhandled);
+  unhandled = trackUnhandledRejections();
   [tokenServer, plain] = await Promise.all([startTokenServer(), startPlainServer()]);
   kagenti = await startKagentiServer({
     introspectionEndpoint: tokenServer.introspectionEndpoint,
@@ -202,7 +196,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const created of managers) created.close();
   await Promise.all([tokenServer?.stop(), kagenti?.close(), plain?.close()]);
-  realProcess.off('unhandledRejection', onUnhandled);
+  unhandled?.dispose();
 });
 
 beforeEach(async () => {
@@ -217,7 +211,7 @@ beforeEach(async () => {
 afterEach(async () => {
   // Let late socket events and timers settle inside the test that caused them.
   await new Promise((resolve) => setImmediate(resolve));
-  expect(unhandled).toEqual([]);
+  expect(unhandled.reasons).toEqual([]);
 });
 
 describe('token caching', () => {

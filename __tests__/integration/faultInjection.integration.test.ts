@@ -6,99 +6,28 @@
 import axios, { type AxiosResponse } from 'axios';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
-import { runInThisContext } from 'node:vm';
 
 import {
   KagentiApiClient,
   KeycloakTokenManager,
   TokenRequestError,
   type KeycloakTokenManagerOptions,
-  type LoggerLike,
   type TokenRequestErrorCode,
 } from '../../lib';
+import { RecordingLogger } from '../helpers/RecordingLogger';
+import { formEncode, secretForms, serializeEveryWay } from '../helpers/secretScan';
+import { trackUnhandledRejections } from '../helpers/unhandledRejections';
 import { startKagentiServer, type KagentiServerHandle } from '../../test-servers/startKagentiServer';
 import { startTokenServer, type TestClient, type TokenServerHandle } from '../../test-servers/startTokenServer';
 
-// ---- unhandled rejections ------------------------------------------------------------------------
-// Jest gives each test file a copy of `process`; listeners on the copy never fire. The real
-// process object is the global of Node's main context.
-const realProcess = runInThisContext('process') as NodeJS.Process;
-const unhandled: unknown[] = [];
-const onUnhandledRejection = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-
-// ---- a logger at debug level that keeps everything -------------------------------------------
-interface LogLine {
-  level: 'error' | 'warn' | 'info' | 'debug';
-  message: string;
-  meta?: Record<string, unknown>;
-}
-
-class RecordingLogger implements LoggerLike {
-  readonly lines: LogLine[] = [];
-  error(message: string, meta?: Record<string, unknown>): void {
-    this.lines.push({ level: 'error', message, ...(meta ? { meta } : {}) });
-  }
-  warn(message: string, meta?: Record<string, unknown>): void {
-    this.lines.push({ level: 'warn', message, ...(meta ? { meta } : {}) });
-  }
-  info(message: string, meta?: Record<string, unknown>): void {
-    this.lines.push({ level: 'info', message, ...(meta ? { meta } : {}) });
-  }
-  debug(message: string, meta?: Record<string, unknown>): void {
-    this.lines.push({ level: 'debug', message, ...(meta ? { meta } : {}) });
-  }
-  matching(pattern: RegExp): LogLine[] {
-    return this.lines.filter((line) => pattern.test(line.message));
-  }
-  text(): string {
-    return this.lines
-      .map((line) => `${line.level} ${line.message} ${JSON.stringify(line.meta ?? {})} ${inspect(line.meta, { depth: 10 })}`)
-      .join('\n');
-  }
-}
-
-// ---- secret scanning ---------------------------------------------------------------------------
-const formEncode = (value: string): string => new URLSearchParams([['', value]]).toString().slice(1);
-
-/** The forms a client secret takes on the wire. */
-function secretForms(clientId: string, secret: string): string[] {
-  const basic = Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`, 'utf8').toString('base64');
-  return [secret, formEncode(secret), encodeURIComponent(secret), basic];
-}
-
-/** Every way an error tends to end up in a log. */
-function serializeEveryWay(error: unknown): string {
-  const parts: string[] = [String(error), inspect(error, { depth: 10 })];
-  try {
-    parts.push(JSON.stringify(error) ?? '');
-  } catch (e) {
-    parts.push(`(JSON.stringify threw ${String(e)})`);
-  }
-  if (error instanceof Error) {
-    parts.push(error.message, error.stack ?? '');
-    let cause: unknown = error.cause;
-    for (let depth = 0; cause !== undefined && depth < 5; depth += 1) {
-      parts.push(String(cause), inspect(cause, { depth: 10 }));
-      try {
-        parts.push(JSON.stringify(cause) ?? '');
-      } catch {
-        // a cyclic cause is not a leak
-      }
-      cause = cause instanceof Error ? cause.cause : undefined;
-    }
-  }
-  return parts.join('\n');
-}
+let unhandled: ReturnType<typeof trackUnhandledRejections>;
 
 // ---- fixtures ----------------------------------------------------------------------------------
 let auth: TokenServerHandle;
 let kagenti: KagentiServerHandle;
 
 beforeAll(async () => {
-  realProcess.on('unhandledRejection', onUnhandledRejection);
+  unhandled = trackUnhandledRejections();
   auth = await startTokenServer({ ttlSeconds: 300 });
   kagenti = await startKagentiServer({
     introspectionEndpoint: auth.introspectionEndpoint,
@@ -107,7 +36,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  realProcess.off('unhandledRejection', onUnhandledRejection);
+  unhandled?.dispose();
   for (const harness of harnesses) harness.manager.close();
   await kagenti?.close();
   await auth?.stop();
@@ -137,7 +66,7 @@ beforeEach(async () => {
 
 afterEach(() => {
   for (const harness of harnesses.splice(0)) harness.manager.close();
-  expect(unhandled).toEqual([]);
+  expect(unhandled.reasons).toEqual([]);
 });
 
 interface SetupOptions {
@@ -290,7 +219,7 @@ async function finish(harness: Harness): Promise<void> {
   expect(leaks).toEqual([]);
   // Give a late rejection the chance to surface before it is checked.
   await sleep(0);
-  expect(unhandled).toEqual([]);
+  expect(unhandled.reasons).toEqual([]);
 }
 
 // ---- Keycloak not answering ----------------------------------------------------------------------
@@ -727,7 +656,7 @@ describe('callers leaving and close()', () => {
     // The abandoned fetch now times out with nobody waiting for it.
     await waitFor(async () => !harness.manager.isFetching);
     await sleep(20);
-    expect(unhandled).toEqual([]);
+    expect(unhandled.reasons).toEqual([]);
     // Nothing was remembered from it: a new caller starts a new fetch.
     await auth.setFault({ mode: 'none' });
     expectAllOk(await callApi(harness));

@@ -4,7 +4,7 @@
 // oidc-provider stamps iat/exp in whole seconds: a token fetched at t expires at floor(t) + TTL,
 // so it really lives between TTL − 1 and TTL seconds. Each test starts at a chosen point inside
 // a second so that the outcome does not depend on when the test happens to run.
-import * as vm from 'node:vm';
+import { trackUnhandledRejections } from '../helpers/unhandledRejections';
 import axios from 'axios';
 
 import { KagentiApiClient, KeycloakTokenManager, type KeycloakTokenManagerOptions } from '../../lib';
@@ -18,12 +18,7 @@ let tokenServer: TokenServerHandle;
 let kagenti: KagentiServerHandle;
 const managers: KeycloakTokenManager[] = [];
 
-// jest's global `process` is a stand-in whose listeners never fire.
-const realProcess = vm.runInThisContext('process') as NodeJS.Process;
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
+let unhandled: ReturnType<typeof trackUnhandledRejections>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,7 +75,7 @@ async function callAcrossExpiryOf(client: KagentiApiClient, first: string): Prom
 }
 
 beforeAll(async () => {
-  realProcess.on('unhandledRejection', onUnhandled);
+  unhandled = trackUnhandledRejections();
   tokenServer = await startTokenServer({ ttlSeconds: TTL_SECONDS });
   kagenti = await startKagentiServer({
     introspectionEndpoint: tokenServer.introspectionEndpoint,
@@ -91,7 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const tokens of managers) tokens.close();
   await Promise.all([tokenServer?.stop(), kagenti?.close()]);
-  realProcess.off('unhandledRejection', onUnhandled);
+  unhandled?.dispose();
 });
 
 beforeEach(async () => {
@@ -100,7 +95,7 @@ beforeEach(async () => {
 });
 
 afterEach(() => {
-  expect(unhandled).toEqual([]);
+  expect(unhandled.reasons).toEqual([]);
 });
 
 it('with a 1 s buffer, swaps to a new token before the old one expires: no 401, one new token', async () => {

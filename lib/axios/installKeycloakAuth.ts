@@ -13,6 +13,8 @@ import { isTokenRejection } from './parseWwwAuthenticate';
 /** What the interceptors need of a token source; `KeycloakTokenManager` has it. */
 export interface TokenSource {
   getToken(options?: { signal?: AbortSignal }): Promise<string>;
+  /** A usable cached token without waiting, or undefined; lets the interceptor skip a promise. */
+  getCachedToken?(): string | undefined;
   getTokenForStreaming(minLifetimeMs: number, options?: { signal?: AbortSignal }): Promise<string>;
   invalidate(token?: string): boolean;
 }
@@ -67,11 +69,20 @@ function originOf(url: string | undefined): string | undefined {
   }
 }
 
+// Nearly every request has the same baseURL; parsing it once saves a URL parse per request.
+let lastBaseURL: string | undefined;
+let lastBaseOrigin: string | undefined;
+
 /** The origin the request will go to, resolved the way axios resolves it; undefined if unknown. */
 function requestOrigin(config: InternalAxiosRequestConfig): string | undefined {
   const url = config.url ?? '';
   if (ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false) return originOf(url);
-  return originOf(config.baseURL);
+  const base = config.baseURL;
+  if (base !== lastBaseURL) {
+    lastBaseOrigin = originOf(base);
+    lastBaseURL = base;
+  }
+  return lastBaseOrigin;
 }
 
 function isReplayable(data: unknown): boolean {
@@ -174,37 +185,65 @@ export function installKeycloakAuth(
     }
   };
 
-  const requestInterceptorId = instance.interceptors.request.use(async config => {
-    if (config.kagentiAuth?.skip) return config;
-    const origin = requestOrigin(config);
-    if (origin === undefined || !allowed.has(origin)) return config;
-    const token = await fetchToken(config);
+  // Node's http adapter follows redirects; the token must not follow one off the allowed origins.
+  const stripOffOrigin = (redirectOptions: Record<string, unknown>): void => {
+    const target =
+      originOf(typeof redirectOptions.href === 'string' ? redirectOptions.href : undefined) ??
+      (typeof redirectOptions.protocol === 'string' && typeof redirectOptions.host === 'string'
+        ? originOf(`${redirectOptions.protocol}//${redirectOptions.host}`)
+        : undefined);
+    if (target === undefined || !allowed.has(target)) {
+      const headers = redirectOptions.headers as Record<string, unknown> | undefined;
+      if (headers) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+    }
+  };
+  type BeforeRedirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
+  const guards = new WeakSet<BeforeRedirect>();
+  const sharedGuard: BeforeRedirect = redirectOptions => stripOffOrigin(redirectOptions);
+  guards.add(sharedGuard);
+
+  const attach = (config: InternalAxiosRequestConfig, token: string): InternalAxiosRequestConfig => {
     config.headers.set('Authorization', `Bearer ${token}`);
     sentTokens.set(config, token);
     const userBeforeRedirect = config.beforeRedirect;
-    // Node's http adapter follows redirects; the token must not follow one off the allowed origins.
-    config.beforeRedirect = (redirectOptions, responseDetails, requestDetails) => {
-      // The caller's hook runs first, so that it cannot put the token back for another origin.
-      userBeforeRedirect?.(redirectOptions, responseDetails, requestDetails);
-      const target = originOf(typeof redirectOptions.href === 'string' ? redirectOptions.href : undefined) ??
-        (typeof redirectOptions.protocol === 'string' && typeof redirectOptions.host === 'string'
-          ? originOf(`${redirectOptions.protocol}//${redirectOptions.host}`)
-          : undefined);
-      if (target === undefined || !allowed.has(target)) {
-        const headers = redirectOptions.headers as Record<string, unknown> | undefined;
-        if (headers) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
-      }
-    };
+    if (userBeforeRedirect === undefined) {
+      config.beforeRedirect = sharedGuard;
+    } else if (!guards.has(userBeforeRedirect)) {
+      const guard: BeforeRedirect = (redirectOptions, responseDetails, requestDetails) => {
+        // The caller's hook runs first, so that it cannot put the token back for another origin.
+        userBeforeRedirect(redirectOptions, responseDetails, requestDetails);
+        stripOffOrigin(redirectOptions);
+      };
+      guards.add(guard);
+      config.beforeRedirect = guard;
+    }
     return config;
+  };
+
+  const requestInterceptorId = instance.interceptors.request.use(config => {
+    if (config.kagentiAuth?.skip) return config;
+    const origin = requestOrigin(config);
+    if (origin === undefined || !allowed.has(origin)) return config;
+    // The common case needs no promise: a usable cached token is attached at once.
+    if (config.kagentiAuth?.minTokenLifetimeMs === undefined && tokens.getCachedToken) {
+      const cached = tokens.getCachedToken();
+      if (cached !== undefined) return attach(config, cached);
+    }
+    return fetchToken(config).then(token => attach(config, token));
   });
 
   const responseInterceptorId = instance.interceptors.response.use(
-    (response: AxiosResponse) => response,
+    (response: AxiosResponse) => {
+      // Deleted at once rather than left to the WeakMap: its table only shrinks at a full GC.
+      sentTokens.delete(response.config);
+      return response;
+    },
     async (error: unknown) => {
       const axiosError = error as AxiosError;
       const config = axiosError?.config as InternalAxiosRequestConfig | undefined;
       const token = config ? sentTokens.get(config) : undefined;
       if (!config || token === undefined) throw error;
+      sentTokens.delete(config);
 
       const response = axiosError.response;
       const retried = config.kagentiAuth !== undefined && retriedMarks.has(config.kagentiAuth);

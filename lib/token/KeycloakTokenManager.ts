@@ -229,6 +229,19 @@ export class KeycloakTokenManager {
   }
 
   /**
+   * The cached token if it is usable now, without waiting (starting a refresh-ahead when one
+   * is due), or `undefined` when a call to `getToken` would have to fetch.
+   */
+  getCachedToken(): string | undefined {
+    if (this.#closed) return undefined;
+    const now = this.#now();
+    const cached = this.#usable(now);
+    if (!cached) return undefined;
+    this.#maybeRefreshAhead(cached, now);
+    return cached.accessToken;
+  }
+
+  /**
    * A token that stays usable for at least `minLifetimeMs` (for streams that outlive a
    * request). Fetches a fresh one when the cached one falls short, unless a fresh one would
    * fall short too: then the cached one is returned while it has at least half of a fresh
@@ -397,6 +410,7 @@ export class KeycloakTokenManager {
           httpClient: this.#httpClient,
           timeoutMs: this.#timeoutMs,
           timers: this.#timers,
+          now: this.#now,
           signal,
         });
         return this.#toCached(response, sentAt);

@@ -17,6 +17,8 @@ export interface ClientCredentialsRequest {
   httpClient: AxiosInstance;
   timeoutMs: number;
   timers: Timers;
+  /** Clock in epoch ms, for HTTP-date `Retry-After` values. */
+  now: () => number;
   /** Aborts the request (used by `close()`); the rejection is the signal's reason. */
   signal?: AbortSignal;
 }
@@ -160,7 +162,7 @@ export async function requestClientCredentialsToken(
     request.signal?.removeEventListener('abort', onAbort);
   }
 
-  return parseTokenResponse(response, fail, redactor);
+  return parseTokenResponse(response, fail, redactor, request.now());
 }
 
 type Fail = (
@@ -259,10 +261,14 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Math.max(0, date - nowMs);
 }
 
-function parseTokenResponse(response: AxiosResponse<unknown>, fail: Fail, redactor: Redactor): ClientCredentialsToken {
+function parseTokenResponse(
+  response: AxiosResponse<unknown>,
+  fail: Fail,
+  redactor: Redactor,
+  now: number,
+): ClientCredentialsToken {
   const status = response.status;
   const contentType = header(response, 'content-type');
-  const describedType = contentType ? `content-type ${clean(contentType, redactor, 80)}` : 'no content-type';
 
   if (status >= 300 && status < 400) {
     const location = header(response, 'location');
@@ -270,7 +276,7 @@ function parseTokenResponse(response: AxiosResponse<unknown>, fail: Fail, redact
     if (location) {
       try {
         const url = new URL(location, response.config?.url);
-        target = ` to ${url.origin}${url.pathname}`;
+        target = ` to ${clean(`${url.origin}${url.pathname}`, redactor, 200)}`;
       } catch {
         target = '';
       }
@@ -285,9 +291,14 @@ function parseTokenResponse(response: AxiosResponse<unknown>, fail: Fail, redact
   }
 
   const parsed = parseJson(response.data);
+  // Whatever the status, a token in the body must never reach a message.
+  if (parsed.kind === 'json' && isRecord(parsed.value) && typeof parsed.value.access_token === 'string') {
+    redactor.add(parsed.value.access_token);
+  }
+  const describedType = contentType ? `content-type ${clean(contentType, redactor, 80)}` : 'no content-type';
 
   if (status < 200 || status >= 300) {
-    const retryAfterMs = parseRetryAfter(header(response, 'retry-after'), Date.now());
+    const retryAfterMs = parseRetryAfter(header(response, 'retry-after'), now);
     const extra = { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     if (parsed.kind === 'json' && isRecord(parsed.value) && typeof parsed.value.error === 'string' && parsed.value.error) {
       const error = clean(parsed.value.error, redactor, 100);
@@ -323,7 +334,6 @@ function parseTokenResponse(response: AxiosResponse<unknown>, fail: Fail, redact
   if (!isRecord(value)) {
     return throwing(fail('TOKEN_RESPONSE_INVALID', `HTTP ${status} with JSON that is not an object. Check tokenEndpoint.`, { status }));
   }
-  if (typeof value.access_token === 'string') redactor.add(value.access_token);
   if (typeof value.access_token !== 'string' || value.access_token.length === 0) {
     if (typeof value.error === 'string' && value.error) {
       const error = clean(value.error, redactor, 100);
