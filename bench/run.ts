@@ -1,0 +1,120 @@
+// `npm run bench`: runs every contender on the same work, in this process, against the same
+// loopback servers, and prints/writes one table. Flags:
+//   --quick        fewer rounds and requests (a smoke run; numbers are not for comparison)
+//   --update-doc   also replace the generated section of BENCHMARKS.md
+//   --only=a,b     run only some measures: tokens, overhead, throughput, rotation, memory
+import * as os from 'node:os';
+import type { ContenderKey } from './lib/contenders';
+import { CONTENDERS } from './lib/contenders';
+import {
+  buildTable,
+  checkGoals,
+  contenderLabels,
+  machineInfo,
+  toText,
+  updateBenchmarksMd,
+  versions,
+  writeReport,
+  type AllResults,
+  type Report,
+} from './lib/report';
+import { forceGc } from './lib/stats';
+import { runMemory } from './scenarios/memory';
+import { runOverhead } from './scenarios/overhead';
+import { runRotation } from './scenarios/rotation';
+import { runThroughput } from './scenarios/throughput';
+import { runTokenRequestScenarios } from './scenarios/tokenRequests';
+
+const MEASURES = ['tokens', 'overhead', 'throughput', 'rotation', 'memory'] as const;
+type Measure = (typeof MEASURES)[number];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const updateDoc = args.includes('--update-doc');
+  const onlyArg = args.find(arg => arg.startsWith('--only='));
+  const only = new Set<Measure>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as Measure[]) : MEASURES);
+  for (const measure of only) if (!MEASURES.includes(measure)) throw new Error(`unknown measure ${measure}; use ${MEASURES.join(', ')}`);
+  if (!(globalThis as { gc?: unknown }).gc) console.warn('note: run with node --expose-gc (npm run bench does) for steadier numbers');
+
+  const settings = {
+    tokenRequests: { coldBurst: 1000, storm: 200, late: 200, tokenDelayMs: 20 },
+    overhead: quick ? { rounds: 2, timeMs: 150, warmupMs: 50 } : { rounds: 7, timeMs: 250, warmupMs: 60 },
+    throughput: quick
+      ? { rounds: 2, durationMs: 300, warmupMs: 200, concurrency: 16 }
+      : { rounds: 16, durationMs: 300, warmupMs: 400, concurrency: 16 },
+    rotation: quick
+      ? { tokenDelayMs: 200, ttlSeconds: 3, bufferSeconds: 1, rate: 50, runInMs: 300, durationMs: 2500 }
+      : { tokenDelayMs: 200, ttlSeconds: 3, bufferSeconds: 1, rate: 50, runInMs: 500, durationMs: 8000 },
+    memory: { requests: quick ? 20_000 : 200_000, parallelProcesses: 2 },
+  };
+
+  const keys: ContenderKey[] = CONTENDERS.map(def => def.key);
+  const machine = machineInfo();
+  const started = performance.now();
+  const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+  log(`bench on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load average ${machine.loadAverageStart.join(' ')}`);
+  if (machine.loadAverageStart[0]! > machine.cores) log('warning: the machine is busy (load average above the core count); expect noisy numbers');
+
+  const results: AllResults = {};
+  if (only.has('tokens')) {
+    log('token requests: cold burst, 401 storm, late 401s (real loopback HTTP, token endpoint answers in 20 ms)');
+    results.tokenRequests = await runTokenRequestScenarios(keys, log);
+    forceGc();
+  }
+  if (only.has('overhead')) {
+    log(`cached-path overhead with axios-mock-adapter (tinybench, ${settings.overhead.rounds} rounds)`);
+    results.overhead = await runOverhead(keys, settings.overhead, log);
+    forceGc();
+  }
+  if (only.has('throughput')) {
+    log(`loopback HTTP throughput (${settings.throughput.rounds} rounds × ${settings.throughput.durationMs} ms, ${settings.throughput.concurrency} in flight)`);
+    results.throughput = await runThroughput(keys, settings.throughput, log);
+    forceGc();
+  }
+  if (only.has('rotation')) {
+    log(
+      `latency across token rotation (token endpoint ${settings.rotation.tokenDelayMs} ms, expires_in ${settings.rotation.ttlSeconds} s, ` +
+        `buffer ${settings.rotation.bufferSeconds} s, ${settings.rotation.rate} requests/s per stream, ${settings.rotation.durationMs} ms recorded)`,
+    );
+    results.rotation = await runRotation(keys, settings.rotation, log);
+    forceGc();
+  }
+  if (only.has('memory')) {
+    log(`memory: heap after GC following ${settings.memory.requests} requests, one process per contender`);
+    results.memory = await runMemory(keys, settings.memory.requests, settings.memory.parallelProcesses, log);
+  }
+
+  machine.loadAverageEnd = os.loadavg().map(value => Math.round(value * 100) / 100);
+  const report: Report = {
+    generatedAt: new Date().toISOString(),
+    durationSeconds: (performance.now() - started) / 1000,
+    quick,
+    machine,
+    versions: versions(),
+    settings,
+    contenders: contenderLabels(keys),
+    table: buildTable(keys, results, settings.memory.requests),
+    goals: checkGoals(results),
+    results,
+  };
+  const files = writeReport(report);
+  console.log('');
+  console.log(toText(report));
+  console.log('');
+  for (const goal of report.goals) console.log(`${goal.met ? 'met    ' : 'NOT MET'}  ${goal.goal}: ${goal.value}`);
+  console.log('');
+  console.log(`wrote ${files.json} and ${files.md}`);
+  if (updateDoc) {
+    console.log(updateBenchmarksMd(report) ? 'updated BENCHMARKS.md' : 'BENCHMARKS.md has no results markers; not updated');
+  }
+  log('done');
+}
+
+main().then(
+  () => process.exit(0),
+  error => {
+    console.error(error);
+    process.exit(1);
+  },
+);
