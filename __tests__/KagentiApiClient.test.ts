@@ -81,7 +81,7 @@ describe('KagentiApiClient', () => {
       const sent = apiMock.history.get[0];
       expect(sent.responseType).toBe('stream');
       expect(sent.headers?.Accept).toBe('text/event-stream');
-      expect(spy).toHaveBeenCalledWith(300_000, {});
+      expect(spy).toHaveBeenCalledWith(300_000, { signal: expect.any(AbortSignal) });
     });
 
     it('uses streamMinLifetimeMs for streams when given', async () => {
@@ -89,7 +89,7 @@ describe('KagentiApiClient', () => {
       const spy = jest.spyOn(manager, 'getTokenForStreaming');
       apiMock.onGet('/s').reply(200, '');
       await client.requestCore({ method: 'GET', path: '/s', stream: true });
-      expect(spy).toHaveBeenCalledWith(45_000, {});
+      expect(spy).toHaveBeenCalledWith(45_000, { signal: expect.any(AbortSignal) });
     });
 
     it('passes the caller\'s abort signal to the request', async () => {

@@ -116,6 +116,30 @@ describe('installKeycloakAuth', () => {
       expect(apiMock.history.get).toHaveLength(1);
     });
 
+    describe('when the request has a timeout', () => {
+      beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+      afterEach(() => jest.useRealTimers());
+
+      it('gives up waiting for a token once the timeout passes, with axios\'s timeout error, while the fetch goes on', async () => {
+        const { api, apiMock, endpoint, manager } = apiFixture();
+        apiMock.onGet('/a').reply(200, {});
+        const held = endpoint.hold();
+        const waiting = rejection(api.get('/a', { timeout: 5_000 }));
+        await flushPromises();
+        await jest.advanceTimersByTimeAsync(4_999);
+        expect(manager.isFetching).toBe(true);
+        await jest.advanceTimersByTimeAsync(1);
+        const error = await waiting;
+        expect(error.code).toBe('ECONNABORTED');
+        expect(error.message).toContain('waiting for a Keycloak token');
+        expect(apiMock.history.get).toHaveLength(0);
+        held.resolve([200, tokenBody('late')]);
+        await flushPromises();
+        await expect(manager.getToken()).resolves.toBe('late');
+        expect(endpoint.count).toBe(1);
+      });
+    });
+
     it('refuses to install twice on one instance, and installs again after eject()', () => {
       const { api, manager } = apiFixture();
       expect(() => installKeycloakAuth(api, manager)).toThrow(/already installed/);

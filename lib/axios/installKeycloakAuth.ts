@@ -1,7 +1,7 @@
 import {
+  AxiosError,
   AxiosHeaders,
   CanceledError,
-  type AxiosError,
   type AxiosInstance,
   type AxiosResponse,
   type InternalAxiosRequestConfig,
@@ -172,16 +172,45 @@ export function installKeycloakAuth(
   // The token each request carried, to invalidate exactly that one on a 401.
   const sentTokens = new WeakMap<InternalAxiosRequestConfig, string>();
 
+  // The request's own `timeout` also bounds its wait for a token: axios only starts its timer
+  // once the interceptors are done, and a token fetch with retries can take far longer.
   const fetchToken = async (config: InternalAxiosRequestConfig): Promise<string> => {
-    const signal = config.signal as AbortSignal | undefined;
+    const callerSignal = config.signal as AbortSignal | undefined;
+    const timeoutMs = typeof config.timeout === 'number' && config.timeout > 0 ? config.timeout : 0;
+    let signal = callerSignal;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    let onCallerAbort: (() => void) | undefined;
+    if (timeoutMs > 0) {
+      const controller = new AbortController();
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      timer.unref?.();
+      if (callerSignal?.aborted) controller.abort();
+      onCallerAbort = () => controller.abort();
+      callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+      signal = controller.signal;
+    }
     const min = config.kagentiAuth?.minTokenLifetimeMs;
     try {
       return min !== undefined
         ? await tokens.getTokenForStreaming(min, signal ? { signal } : {})
         : await tokens.getToken(signal ? { signal } : {});
     } catch (error) {
-      if (signal?.aborted) throw new CanceledError(undefined, undefined, config);
+      if (timedOut) {
+        throw new AxiosError(
+          `timeout of ${timeoutMs}ms exceeded while waiting for a Keycloak token`,
+          AxiosError.ECONNABORTED,
+          config,
+        );
+      }
+      if (callerSignal?.aborted) throw new CanceledError(undefined, undefined, config);
       throw error;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      if (onCallerAbort) callerSignal?.removeEventListener('abort', onCallerAbort);
     }
   };
 
