@@ -324,7 +324,10 @@ export class KeycloakTokenManager {
     return this.#cached?.usableUntil;
   }
 
-  /** Whether a token request is in flight (a background refresh included). */
+  /**
+   * Whether a fetch that will fill the cache is in flight (a background refresh included; a
+   * fetch detached by `invalidate()` is not).
+   */
   get isFetching(): boolean {
     return this.#inflight !== undefined;
   }
