@@ -44,6 +44,15 @@ describe.each<ClientAuthentication>(['client_secret_basic', 'client_secret_post'
     expect(findLeak(`${serializeEveryWay(new Error(SECRET))}`, forbidden)).toBe(SECRET);
   });
 
+  it('redacts even a very short secret that the server echoes', async () => {
+    const { endpoint, logger, manager } = managerFixture({ clientSecret: 'k9!', clientAuthentication });
+    endpoint.reply([401, { error: 'invalid_client', error_description: 'secret k9! is wrong' }]);
+    const error = await manager.getToken().catch((e: unknown) => e);
+    expect(serializeEveryWay(error)).not.toContain('k9!');
+    expect(logger.text()).not.toContain('k9!');
+    expect((error as Error).message).toContain('[REDACTED]');
+  });
+
   it('a hung endpoint\'s timeout error holds no secret', async () => {
     const { endpoint, clock, manager } = managerFixture({ clientSecret: SECRET, clientAuthentication, timeoutMs: 1_000 });
     endpoint.hold();

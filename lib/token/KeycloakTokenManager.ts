@@ -369,6 +369,15 @@ export class KeycloakTokenManager {
           return token;
         },
         (error: unknown) => {
+          if (error instanceof TokenRequestError) {
+            // Safe by construction: the message and fields hold no secret and no token.
+            this.#logger?.debug('Keycloak token request failed', {
+              clientId: this.clientId,
+              code: error.code,
+              status: error.status,
+              error: error.message,
+            });
+          }
           if (this.#generation === generation && error instanceof TokenRequestError) {
             const holdMs = this.#holdFailureMs(error);
             if (holdMs > 0) this.#failure = { error, until: this.#now() + holdMs };

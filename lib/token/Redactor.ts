@@ -10,8 +10,8 @@ export class Redactor {
 
   add(...values: Array<string | undefined>): this {
     for (const value of values) {
-      // Very short values would redact ordinary words; they are too weak to matter anyway.
-      if (value && value.length >= 4 && !this.secrets.includes(value)) this.secrets.push(value);
+      // Even a very short secret is redacted: a mangled message is better than a leaked secret.
+      if (value && !this.secrets.includes(value)) this.secrets.push(value);
     }
     // Longest first, so a secret is not half-replaced by one of its own substrings.
     this.secrets.sort((a, b) => b.length - a.length);
