@@ -134,6 +134,25 @@ describe('KagentiApiClient', () => {
       expect(apiMock.history.get[0].headers?.Authorization).toBeUndefined();
     });
 
+    it('close() closes the token manager it created', async () => {
+      const endpoint = new TokenEndpointMock();
+      const client = KagentiApiClient.fromConfig({ boost: { kagenti: { auth } } }, {
+        baseUrl: BASE_URL,
+        tokenManagerOptions: { httpClient: endpoint.http },
+      });
+      const apiMock = new MockAdapter(client.axios, { onNoMatch: 'throwException' });
+      apiMock.onGet('/x').reply(200, {});
+      client.close();
+      await expect(client.requestCore({ method: 'GET', path: '/x' })).rejects.toThrow(/closed/);
+      expect(endpoint.count).toBe(0);
+    });
+
+    it('close() leaves a token manager passed in alone', async () => {
+      const { client, manager } = clientFixture();
+      client.close();
+      await expect(manager.getToken()).resolves.toBe('token-1');
+    });
+
     it('throws a ConfigurationError for partial auth config', () => {
       expect(() =>
         KagentiApiClient.fromConfig({ boost: { kagenti: { auth: { clientId: CLIENT_ID } } } }, { baseUrl: BASE_URL }),

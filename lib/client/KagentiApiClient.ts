@@ -88,12 +88,16 @@ export class KagentiApiClient {
       ...(options.logger ? { logger: options.logger } : {}),
       ...tokenManagerOptions,
     });
-    return new KagentiApiClient({ ...clientOptions, ...(tokenManager ? { tokenManager } : {}) });
+    const client = new KagentiApiClient({ ...clientOptions, ...(tokenManager ? { tokenManager } : {}) });
+    client.#ownedTokenManager = tokenManager;
+    return client;
   }
 
   /** The instance requests go through, for calls this class has no method for. */
   readonly axios: AxiosInstance;
   readonly #streamMinLifetimeMs: number;
+  /** Created by `fromConfig`, so closed by `close()`; a manager passed in belongs to the caller. */
+  #ownedTokenManager?: KeycloakTokenManager;
 
   constructor(options: KagentiApiClientOptions) {
     let base: URL;
@@ -114,6 +118,14 @@ export class KagentiApiClient {
     if (options.tokenManager) {
       installKeycloakAuth(this.axios, options.tokenManager, options.logger ? { logger: options.logger } : {});
     }
+  }
+
+  /**
+   * Stops the background work of the token manager this client created in `fromConfig`
+   * (refresh-ahead, retry waits). A manager passed to the constructor is left to its owner.
+   */
+  close(): void {
+    this.#ownedTokenManager?.close();
   }
 
   /**
