@@ -4,7 +4,7 @@ import axios, { type AxiosError, type AxiosRequestConfig } from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { installKeycloakAuth, TokenRequestError } from '../lib';
 import { flushPromises } from './helpers/FakeClock';
-import { deferred, managerFixture, tokenBody, type ManagerFixture } from './helpers/tokenEndpointMock';
+import { deferred, managerFixture, tokenBody, TOKEN_ENDPOINT, type ManagerFixture } from './helpers/tokenEndpointMock';
 
 const BASE_URL = 'https://kagenti.test';
 
@@ -140,9 +140,16 @@ describe('installKeycloakAuth', () => {
       });
     });
 
-    it('refuses to install twice on one instance, and installs again after eject()', () => {
+    it('refuses to install twice on one instance', () => {
       const { api, manager } = apiFixture();
       expect(() => installKeycloakAuth(api, manager)).toThrow(/already installed/);
+    });
+
+    it('leaves the token call alone when installed on the very instance the manager fetches tokens with', async () => {
+      const { endpoint, manager } = managerFixture();
+      installKeycloakAuth(endpoint.http, manager, { allowedOrigins: [new URL(TOKEN_ENDPOINT).origin] });
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      expect(endpoint.requests[0].headers?.Authorization).toMatch(/^Basic /);
     });
 
     it('refuses an instance without an absolute baseURL unless allowedOrigins is given', () => {

@@ -1,6 +1,5 @@
 import {
   AxiosError,
-  AxiosHeaders,
   CanceledError,
   type AxiosInstance,
   type AxiosResponse,
@@ -101,11 +100,7 @@ function isReplayable(data: unknown): boolean {
  * made non-enumerable, so `JSON.stringify` and `util.inspect` skip them.
  */
 function scrub(error: AxiosError): void {
-  const headers = error.config?.headers;
-  if (headers) {
-    if (headers instanceof AxiosHeaders) headers.set('Authorization', REDACTED_AUTHORIZATION);
-    else (headers as Record<string, unknown>).Authorization = REDACTED_AUTHORIZATION;
-  }
+  error.config?.headers?.set('Authorization', REDACTED_AUTHORIZATION);
   for (const holder of [error, error.response]) {
     if (holder && Object.prototype.hasOwnProperty.call(holder, 'request')) {
       Object.defineProperty(holder, 'request', { enumerable: false });
@@ -278,23 +273,16 @@ export function installKeycloakAuth(
       const retried = config.kagentiAuth !== undefined && retriedMarks.has(config.kagentiAuth);
       const wwwAuthenticate = response?.headers?.['www-authenticate'];
       const challenge = Array.isArray(wwwAuthenticate) ? wwwAuthenticate.join(', ') : wwwAuthenticate;
-      if (
-        response?.status !== 401 ||
-        retried ||
-        !isTokenRejection(typeof challenge === 'string' ? challenge : undefined) ||
-        !isReplayable(config.data)
-      ) {
-        // A rejected token that was not just refreshed should not be reused. After a retry the
-        // token is kept: refetching it again would double the token requests of an API that
-        // rejects every token, and the next request's own retry still heals a revocation.
-        if (!retried && response?.status === 401 && isTokenRejection(typeof challenge === 'string' ? challenge : undefined)) {
-          tokens.invalidate(token);
-        }
+      const tokenRejected = response?.status === 401 && isTokenRejection(typeof challenge === 'string' ? challenge : undefined);
+      // A rejected token that was not just refreshed is not reused. After a retry the token is
+      // kept: refetching it again would double the token requests of an API that rejects every
+      // token, and the next request's own retry still heals a revocation.
+      if (tokenRejected && !retried) tokens.invalidate(token);
+      if (!tokenRejected || retried || !isReplayable(config.data)) {
         scrub(axiosError);
         throw error;
       }
 
-      tokens.invalidate(token);
       // The unread 401 body of a streamed response would otherwise hold its socket.
       const body = response.data as { destroy?: () => void } | undefined;
       if (body && typeof body.destroy === 'function') body.destroy();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tokenEndpointProblem } from './tokenEndpointProblem';
 
 /** Applied by `readKeycloakAuthConfig`, not by the schema, so that "unset" stays visible. */
 export const DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS = 60;
@@ -12,26 +13,8 @@ const nonEmptyString = (what: string) =>
     .refine(value => value.trim().length > 0, { message: `${what} must not be empty` });
 
 const tokenEndpoint = nonEmptyString('tokenEndpoint').superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        'tokenEndpoint must be an absolute http(s) URL, e.g. https://keycloak.example.com/realms/<realm>/protocol/openid-connect/token',
-    });
-    return;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue({ code: 'custom', message: `tokenEndpoint must use http or https, not ${url.protocol}` });
-  }
-  if (url.username || url.password) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'tokenEndpoint must not contain credentials; use clientId and clientSecret',
-    });
-  }
+  const problem = tokenEndpointProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 // Backstage substitutes environment variables as strings, so "60" must count as 60.

@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { type ConfigLike, readKeycloakAuthConfig } from '../config/readKeycloakAuthConfig';
 import { DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS } from '../config/kagentiAuthConfigSchema';
+import { tokenEndpointProblem } from '../config/tokenEndpointProblem';
 import { TokenRequestError } from '../errors/TokenRequestError';
 import type { LoggerLike } from '../logging/LoggerLike';
 import { describeEndpoint } from './describeEndpoint';
@@ -76,9 +77,7 @@ export interface GetTokenOptions {
 
 interface CachedToken {
   accessToken: string;
-  /** When the token request was sent: expiry counts from here. */
-  sentAt: number;
-  /** Until when (exclusive) the token is handed out. */
+  /** Until when (exclusive) the token is handed out; counted from when the request was sent. */
   usableUntil: number;
   usableLifetimeMs: number;
 }
@@ -148,25 +147,17 @@ export class KeycloakTokenManager {
   #nextBackgroundRefreshAt = 0;
   #closed = false;
   readonly #warned = new Set<string>();
-  readonly #sleeps = new Set<() => void>();
-  /** Every flight still running, detached ones included, so that close() reaches them all. */
+  /**
+   * Every flight still running, detached ones included, so that close() reaches them all;
+   * aborting a flight also ends its retry wait.
+   */
   readonly #controllers = new Set<AbortController>();
 
   constructor(options: KeycloakTokenManagerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('KeycloakTokenManager needs an options object');
     const { tokenEndpoint, clientId, clientSecret } = options;
-    let endpointUrl: URL | undefined;
-    try {
-      endpointUrl = new URL(tokenEndpoint);
-    } catch {
-      endpointUrl = undefined;
-    }
-    if (!endpointUrl || (endpointUrl.protocol !== 'http:' && endpointUrl.protocol !== 'https:')) {
-      throw new TypeError('tokenEndpoint must be an absolute http(s) URL');
-    }
-    if (endpointUrl.username || endpointUrl.password) {
-      throw new TypeError('tokenEndpoint must not contain credentials; use clientId and clientSecret');
-    }
+    const endpointProblem = typeof tokenEndpoint === 'string' ? tokenEndpointProblem(tokenEndpoint) : 'tokenEndpoint must be a string';
+    if (endpointProblem) throw new TypeError(endpointProblem);
     if (typeof clientId !== 'string' || clientId.length === 0) throw new TypeError('clientId must be a non-empty string');
     if (typeof clientSecret === 'string' ? clientSecret.length === 0 : typeof clientSecret !== 'function') {
       throw new TypeError('clientSecret must be a non-empty string or a function returning one');
@@ -316,7 +307,6 @@ export class KeycloakTokenManager {
     this.#cached = undefined;
     this.#inflight = undefined;
     for (const controller of [...this.#controllers]) controller.abort(new ManagerClosedError());
-    for (const cancel of [...this.#sleeps]) cancel();
   }
 
   /** When the cached token stops being used (epoch ms), or undefined when none is cached. */
@@ -449,18 +439,15 @@ export class KeycloakTokenManager {
     return new Promise<void>((resolve, reject) => {
       const cancel = () => {
         this.#timers.clearTimeout(handle);
-        this.#sleeps.delete(cancel);
-        reject(signal.reason ?? new ManagerClosedError());
+        reject(signal.reason);
       };
       const handle = this.#timers.setTimeout(() => {
-        this.#sleeps.delete(cancel);
         signal.removeEventListener('abort', cancel);
         resolve();
       }, ms);
       flight.sleepHandle = handle;
       // The default timers are unref'd; a wait someone awaits must hold the process open.
       if (!flight.background) keepAlive(handle);
-      this.#sleeps.add(cancel);
       signal.addEventListener('abort', cancel, { once: true });
     });
   }
@@ -511,7 +498,7 @@ export class KeycloakTokenManager {
       expiresIn: response.expiresIn,
       usableForMs: usableLifetimeMs,
     });
-    return { accessToken: response.accessToken, sentAt, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs };
+    return { accessToken: response.accessToken, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs };
   }
 
   #maybeRefreshAhead(cached: CachedToken, now: number): void {

@@ -62,8 +62,6 @@ const OAUTH_ERROR_HINTS: Record<string, string> = {
   invalid_grant: 'Check that the client is enabled in Keycloak.',
 };
 
-class TimeoutSignal {}
-
 /**
  * Performs one OAuth2 client credentials token request and validates the answer.
  * Never rejects with an AxiosError (its `config` carries the secret): every failure is a
@@ -103,14 +101,15 @@ export async function requestClientCredentialsToken(
   const encodedBody = body.toString();
   redactor.add(encodedBody);
 
+  // Aborted by the time limit or by the caller's signal. Raced against the request, because a
+  // mock or a broken adapter may ignore the abort; the race settles regardless.
   const controller = new AbortController();
-  const timeout = new TimeoutSignal();
+  const stopped = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  stopped.catch(() => undefined);
   let timer: unknown;
   let didTimeOut = false;
-  let onTimeout!: () => void;
-  const timedOut = new Promise<never>((_, reject) => {
-    onTimeout = () => reject(timeout);
-  });
   const onAbort = () => controller.abort(request.signal?.reason);
   request.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -120,7 +119,6 @@ export async function requestClientCredentialsToken(
     timer = request.timers.setTimeout(() => {
       // Flag first: aborting makes the adapter reject too, and that must still read as a timeout.
       didTimeOut = true;
-      onTimeout();
       controller.abort();
     }, request.timeoutMs);
     const sent = request.httpClient.request<unknown>({
@@ -139,17 +137,10 @@ export async function requestClientCredentialsToken(
       // the caller passed an instance that has them installed.
       kagentiAuth: { skip: true },
     });
-    // A mock or a broken adapter may ignore the abort signal; the race settles regardless.
     sent.catch(() => undefined);
-    const aborted = request.signal
-      ? new Promise<never>((_, reject) => {
-          controller.signal.addEventListener('abort', () => reject(request.signal?.reason), { once: true });
-        })
-      : undefined;
-    aborted?.catch(() => undefined);
-    response = await Promise.race(aborted ? [sent, timedOut, aborted] : [sent, timedOut]);
+    response = await Promise.race([sent, stopped]);
   } catch (error) {
-    if (error === timeout || didTimeOut) {
+    if (didTimeOut) {
       throw fail(
         'TOKEN_ENDPOINT_TIMEOUT',
         `no answer within ${request.timeoutMs} ms. Check that Keycloak is reachable from this host, or raise timeoutMs.`,
