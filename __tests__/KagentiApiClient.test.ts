@@ -21,7 +21,11 @@ describe('KagentiApiClient', () => {
     it('sends the request with a bearer token and returns the axios response', async () => {
       const { client, apiMock } = clientFixture();
       apiMock.onGet('/api/v1/agents', { params: { namespace: 'team1' } }).reply(200, { items: ['a'] });
-      const response = await client.requestCore<{ items: string[] }>({ method: 'GET', path: '/api/v1/agents', query: { namespace: 'team1' } });
+      const response = await client.requestCore<{ items: string[] }>({
+        method: 'GET',
+        path: '/api/v1/agents',
+        query: { namespace: 'team1' },
+      });
       expect(response.data.items).toEqual(['a']);
       expect(apiMock.history.get[0].headers?.Authorization).toBe('Bearer token-1');
     });
@@ -54,17 +58,22 @@ describe('KagentiApiClient', () => {
 
     it('names the offending character and its position without echoing the value', async () => {
       const { client } = clientFixture();
-      const error = await client.requestCore({ method: 'GET', path: '/x', userRef: 'user:a\r\nX-Evil: 1' }).catch((e: Error) => e);
+      const error = await client
+        .requestCore({ method: 'GET', path: '/x', userRef: 'user:a\r\nX-Evil: 1' })
+        .catch((e: Error) => e);
       expect((error as Error).message).toContain('U+000D at position 6');
       expect((error as Error).message).not.toContain('X-Evil');
     });
 
-    it.each(['https://elsewhere.test/x', '//elsewhere.test/x', 'api/v1/agents'])('rejects the path %s: only paths below baseUrl', async path => {
-      const { client, apiMock } = clientFixture();
-      apiMock.onAny().reply(200, {});
-      await expect(client.requestCore({ method: 'GET', path })).rejects.toThrow(TypeError);
-      expect(Object.values(apiMock.history).flat()).toHaveLength(0);
-    });
+    it.each(['https://elsewhere.test/x', '//elsewhere.test/x', 'api/v1/agents'])(
+      'rejects the path %s: only paths below baseUrl',
+      async path => {
+        const { client, apiMock } = clientFixture();
+        apiMock.onAny().reply(200, {});
+        await expect(client.requestCore({ method: 'GET', path })).rejects.toThrow(TypeError);
+        expect(Object.values(apiMock.history).flat()).toHaveLength(0);
+      },
+    );
 
     it('sends no Authorization header without a token manager', async () => {
       const { client, apiMock } = clientFixture({ withAuth: false });
@@ -92,7 +101,7 @@ describe('KagentiApiClient', () => {
       expect(spy).toHaveBeenCalledWith(45_000, { signal: expect.any(AbortSignal) });
     });
 
-    it('passes the caller\'s abort signal to the request', async () => {
+    it("passes the caller's abort signal to the request", async () => {
       const { client, apiMock } = clientFixture();
       apiMock.onGet('/x').reply(200, {});
       const controller = new AbortController();
@@ -136,10 +145,13 @@ describe('KagentiApiClient', () => {
 
     it('close() closes the token manager it created', async () => {
       const endpoint = new TokenEndpointMock();
-      const client = KagentiApiClient.fromConfig({ boost: { kagenti: { auth } } }, {
-        baseUrl: BASE_URL,
-        tokenManagerOptions: { httpClient: endpoint.http },
-      });
+      const client = KagentiApiClient.fromConfig(
+        { boost: { kagenti: { auth } } },
+        {
+          baseUrl: BASE_URL,
+          tokenManagerOptions: { httpClient: endpoint.http },
+        },
+      );
       const apiMock = new MockAdapter(client.axios, { onNoMatch: 'throwException' });
       apiMock.onGet('/x').reply(200, {});
       client.close();

@@ -1,12 +1,6 @@
 import { KeycloakTokenManager, TokenRequestError, UNKNOWN_EXPIRY_USABLE_MS } from '../lib';
 import { flushPromises } from './helpers/FakeClock';
-import {
-  CLIENT_ID,
-  CLIENT_SECRET,
-  TOKEN_ENDPOINT,
-  managerFixture,
-  tokenBody,
-} from './helpers/tokenEndpointMock';
+import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT, managerFixture, tokenBody } from './helpers/tokenEndpointMock';
 
 const decodeBasic = (header: unknown) => Buffer.from(String(header).replace(/^Basic /, ''), 'base64').toString('utf8');
 
@@ -20,7 +14,9 @@ describe('KeycloakTokenManager', () => {
       expect(request.method).toBe('post');
       expect(request.headers?.['Content-Type']).toBe('application/x-www-form-urlencoded');
       expect(request.data).toBe('grant_type=client_credentials');
-      expect(decodeBasic(request.headers?.Authorization)).toBe(`${CLIENT_ID}:${encodeURIComponent(CLIENT_SECRET).replace('!', '%21')}`);
+      expect(decodeBasic(request.headers?.Authorization)).toBe(
+        `${CLIENT_ID}:${encodeURIComponent(CLIENT_SECRET).replace('!', '%21')}`,
+      );
     });
 
     it('form-urlencodes id and secret before base64 (RFC 6749 §2.3.1), so ":", "%", "+", space and non-ASCII survive', async () => {
@@ -141,7 +137,12 @@ describe('KeycloakTokenManager', () => {
     it('gives every waiter the same error and does not cache the failure', async () => {
       const { endpoint, manager } = managerFixture();
       const held = endpoint.hold();
-      const calls = Array.from({ length: 10 }, () => manager.getToken().then(() => undefined, (e: unknown) => e));
+      const calls = Array.from({ length: 10 }, () =>
+        manager.getToken().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
       await flushPromises();
       held.resolve([503, '']);
       const errors = await Promise.all(calls);
@@ -247,8 +248,14 @@ describe('KeycloakTokenManager', () => {
     ])('when expires_in is %s, uses the token for a short fixed time and warns once', async (_label, expiresIn) => {
       const { endpoint, clock, logger, manager } = managerFixture();
       const start = clock.now();
-      endpoint.reply([200, { access_token: 'a', token_type: 'Bearer', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) }]);
-      endpoint.reply([200, { access_token: 'b', token_type: 'Bearer', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) }]);
+      endpoint.reply([
+        200,
+        { access_token: 'a', token_type: 'Bearer', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) },
+      ]);
+      endpoint.reply([
+        200,
+        { access_token: 'b', token_type: 'Bearer', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) },
+      ]);
       await expect(manager.getToken()).resolves.toBe('a');
       clock.set(start + UNKNOWN_EXPIRY_USABLE_MS - 1);
       await expect(manager.getToken()).resolves.toBe('a');
@@ -327,7 +334,7 @@ describe('KeycloakTokenManager', () => {
       expect(warnings[0].message).toContain('240 s');
     });
 
-    it('when no token can meet the minimum, refetches only once the cached one has used half of a fresh one\'s life', async () => {
+    it("when no token can meet the minimum, refetches only once the cached one has used half of a fresh one's life", async () => {
       const { endpoint, clock, manager } = managerFixture({ tokenExpiryBufferSeconds: 60 });
       const start = clock.now();
       await manager.getTokenForStreaming(300_000);
@@ -392,7 +399,18 @@ describe('KeycloakTokenManager', () => {
     it('fromConfig builds a manager that uses the configured endpoint and buffer', async () => {
       const { endpoint, clock } = managerFixture();
       const manager = KeycloakTokenManager.fromConfig(
-        { boost: { kagenti: { auth: { tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tokenExpiryBufferSeconds: 100 } } } },
+        {
+          boost: {
+            kagenti: {
+              auth: {
+                tokenEndpoint: TOKEN_ENDPOINT,
+                clientId: CLIENT_ID,
+                clientSecret: CLIENT_SECRET,
+                tokenExpiryBufferSeconds: 100,
+              },
+            },
+          },
+        },
         { httpClient: endpoint.http, now: clock.now, refreshAhead: false },
       );
       const start = clock.now();

@@ -33,7 +33,10 @@ describe('TokenRequestError', () => {
 
     it('unauthorized_client: says to enable service accounts for the client', async () => {
       const { endpoint, manager } = managerFixture();
-      endpoint.reply([400, { error: 'unauthorized_client', error_description: 'Client not enabled to retrieve service account' }]);
+      endpoint.reply([
+        400,
+        { error: 'unauthorized_client', error_description: 'Client not enabled to retrieve service account' },
+      ]);
       const error = await failure(manager.getToken());
       expect(error.error).toBe('unauthorized_client');
       expect(error.message).toMatch(/[Ss]ervice accounts/);
@@ -50,14 +53,26 @@ describe('TokenRequestError', () => {
 
   describe('when the answer is not a token response', () => {
     it.each([
-      ['an HTML page', [200, '<!doctype html><html><body>Sign in</body></html>', { 'content-type': 'text/html' }], /not JSON.*text\/html/],
+      [
+        'an HTML page',
+        [200, '<!doctype html><html><body>Sign in</body></html>', { 'content-type': 'text/html' }],
+        /not JSON.*text\/html/,
+      ],
       ['an empty body', [200, ''], /empty body/],
       ['a JSON array', [200, '[1,2]'], /not an object/],
       ['no access_token', [200, '{"token_type":"Bearer","expires_in":300}'], /without an access_token/],
       ['an empty access_token', [200, '{"access_token":"","expires_in":300}'], /without an access_token/],
       ['a numeric access_token', [200, '{"access_token":42,"expires_in":300}'], /without an access_token/],
-      ['a token that would split a header', [200, '{"access_token":"abc\\r\\nX-Evil: 1","expires_in":300}'], /cannot go in an HTTP header/],
-      ['a non-Bearer token_type', [200, '{"access_token":"abc","token_type":"mac","expires_in":300}'], /token_type "mac" is not Bearer/],
+      [
+        'a token that would split a header',
+        [200, '{"access_token":"abc\\r\\nX-Evil: 1","expires_in":300}'],
+        /cannot go in an HTTP header/,
+      ],
+      [
+        'a non-Bearer token_type',
+        [200, '{"access_token":"abc","token_type":"mac","expires_in":300}'],
+        /token_type "mac" is not Bearer/,
+      ],
     ])('%s gives TOKEN_RESPONSE_INVALID with a message saying what is wrong', async (_label, reply, message) => {
       const { endpoint, manager } = managerFixture();
       endpoint.reply(reply as [number, unknown, Record<string, string>?]);
@@ -109,7 +124,10 @@ describe('TokenRequestError', () => {
     it('a refused connection gives TOKEN_ENDPOINT_UNREACHABLE with a cause that holds no request config', async () => {
       const { endpoint, manager } = managerFixture();
       endpoint.reply(() => {
-        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8443'), { code: 'ECONNREFUSED', config: { headers: { Authorization: 'Basic c2VjcmV0' } } });
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8443'), {
+          code: 'ECONNREFUSED',
+          config: { headers: { Authorization: 'Basic c2VjcmV0' } },
+        });
       });
       const error = await failure(manager.getToken());
       expect(error.code).toBe('TOKEN_ENDPOINT_UNREACHABLE');

@@ -12,7 +12,10 @@ const settle = (promise: Promise<unknown>) =>
 describe('KeycloakTokenManager failure policy', () => {
   describe('when a failure is transient', () => {
     it('retries 5xx with backoff and succeeds, one request per attempt shared by every waiter', async () => {
-      const { endpoint, clock, manager } = managerFixture({ retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5_000 }, random: () => 0.99 });
+      const { endpoint, clock, manager } = managerFixture({
+        retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5_000 },
+        random: () => 0.99,
+      });
       endpoint.reply([500, ''], [502, ''], [200, tokenBody('recovered')]);
       const waiters = Array.from({ length: 20 }, () => manager.getToken());
       await flushPromises();
@@ -27,7 +30,10 @@ describe('KeycloakTokenManager failure policy', () => {
     });
 
     it('uses full jitter: the delay is drawn from [0, ceiling)', async () => {
-      const { endpoint, clock, manager } = managerFixture({ retry: { maxAttempts: 2, baseDelayMs: 1_000, maxDelayMs: 5_000 }, random: () => 0 });
+      const { endpoint, clock, manager } = managerFixture({
+        retry: { maxAttempts: 2, baseDelayMs: 1_000, maxDelayMs: 5_000 },
+        random: () => 0,
+      });
       endpoint.reply([503, ''], [200, tokenBody('now')]);
       const pending = manager.getToken();
       await clock.advance(0);
@@ -166,18 +172,21 @@ describe('KeycloakTokenManager failure policy', () => {
     it.each([
       [0.15, 0],
       [false, 8], // the control: without refresh-ahead, one caller in 240 s waits
-    ] as const)('with refreshAhead %s, %i callers in 2 000 s of steady traffic wait on the token endpoint', async (refreshAhead, expected) => {
-      const { clock, manager } = managerFixture({ ...options, refreshAhead });
-      await manager.getToken();
-      let waited = 0;
-      for (let step = 0; step < 2_000; step++) {
-        await clock.advance(1_000);
-        const usableUntil = manager.cachedTokenUsableUntil;
-        if (usableUntil === undefined || clock.now() >= usableUntil) waited++;
+    ] as const)(
+      'with refreshAhead %s, %i callers in 2 000 s of steady traffic wait on the token endpoint',
+      async (refreshAhead, expected) => {
+        const { clock, manager } = managerFixture({ ...options, refreshAhead });
         await manager.getToken();
-      }
-      expect(waited).toBe(expected);
-    });
+        let waited = 0;
+        for (let step = 0; step < 2_000; step++) {
+          await clock.advance(1_000);
+          const usableUntil = manager.cachedTokenUsableUntil;
+          if (usableUntil === undefined || clock.now() >= usableUntil) waited++;
+          await manager.getToken();
+        }
+        expect(waited).toBe(expected);
+      },
+    );
 
     it('does not start background refreshes when turned off', async () => {
       const { endpoint, clock, manager } = managerFixture({ ...options, refreshAhead: false });

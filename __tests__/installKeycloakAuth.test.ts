@@ -67,7 +67,9 @@ describe('installKeycloakAuth', () => {
     });
 
     it('sends the token to origins listed in allowedOrigins, and only those', async () => {
-      const { api, apiMock, sentAuth } = apiFixture({ allowedOrigins: ['https://kagenti.test', 'https://kagenti-streams.test:9443/ignored/path'] });
+      const { api, apiMock, sentAuth } = apiFixture({
+        allowedOrigins: ['https://kagenti.test', 'https://kagenti-streams.test:9443/ignored/path'],
+      });
       apiMock.onAny().reply(200, {});
       await api.get('https://kagenti-streams.test:9443/sse');
       await api.get('https://other.test/x');
@@ -120,7 +122,7 @@ describe('installKeycloakAuth', () => {
       beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
       afterEach(() => jest.useRealTimers());
 
-      it('gives up waiting for a token once the timeout passes, with axios\'s timeout error, while the fetch goes on', async () => {
+      it("gives up waiting for a token once the timeout passes, with axios's timeout error, while the fetch goes on", async () => {
         const { api, apiMock, endpoint, manager } = apiFixture();
         apiMock.onGet('/a').reply(200, {});
         const held = endpoint.hold();

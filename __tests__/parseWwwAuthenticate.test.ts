@@ -3,7 +3,9 @@ import { isTokenRejection } from '../lib/axios/parseWwwAuthenticate';
 
 describe('parseWwwAuthenticate', () => {
   it('reads a Bearer challenge with quoted parameters (RFC 6750 §3)', () => {
-    expect(parseWwwAuthenticate('Bearer realm="kagenti", error="invalid_token", error_description="The access token expired"')).toEqual([
+    expect(
+      parseWwwAuthenticate('Bearer realm="kagenti", error="invalid_token", error_description="The access token expired"'),
+    ).toEqual([
       { scheme: 'bearer', params: { realm: 'kagenti', error: 'invalid_token', error_description: 'The access token expired' } },
     ]);
   });

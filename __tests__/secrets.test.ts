@@ -12,11 +12,20 @@ type FailurePath = [string, () => MockReply | Promise<MockReply>];
 
 const echo = `client_id=${CLIENT_ID}&client_secret=${encodeURIComponent(SECRET)}`;
 const failurePaths: FailurePath[] = [
-  ['an OAuth error whose description echoes the secret', () => [401, { error: 'invalid_client', error_description: `bad secret ${SECRET}` }]],
-  ['an OAuth error whose description echoes the request body', () => [400, { error: 'invalid_request', error_description: echo }]],
+  [
+    'an OAuth error whose description echoes the secret',
+    () => [401, { error: 'invalid_client', error_description: `bad secret ${SECRET}` }],
+  ],
+  [
+    'an OAuth error whose description echoes the request body',
+    () => [400, { error: 'invalid_request', error_description: echo }],
+  ],
   ['a 500 page echoing the secret', () => [500, `<html>${SECRET}</html>`, { 'content-type': 'text/html' }]],
   ['an HTML 200 echoing the secret', () => [200, `<html>${SECRET}</html>`, { 'content-type': 'text/html' }]],
-  ['a redirect whose Location carries the secret', () => [302, '', { location: `https://evil.test/?s=${encodeURIComponent(SECRET)}` }]],
+  [
+    'a redirect whose Location carries the secret',
+    () => [302, '', { location: `https://evil.test/?s=${encodeURIComponent(SECRET)}` }],
+  ],
   ['a token with a non-Bearer token_type', () => [200, { access_token: ACCESS_TOKEN, token_type: 'DPoP', expires_in: 300 }]],
   ['a token that is not header-safe', () => [200, { access_token: `${ACCESS_TOKEN}\r\n`, expires_in: 300 }]],
   [
@@ -53,7 +62,7 @@ describe.each<ClientAuthentication>(['client_secret_basic', 'client_secret_post'
     expect((error as Error).message).toContain('[REDACTED]');
   });
 
-  it('a hung endpoint\'s timeout error holds no secret', async () => {
+  it("a hung endpoint's timeout error holds no secret", async () => {
     const { endpoint, clock, manager } = managerFixture({ clientSecret: SECRET, clientAuthentication, timeoutMs: 1_000 });
     endpoint.hold();
     const pending = manager.getToken().catch((e: unknown) => e);
@@ -63,13 +72,19 @@ describe.each<ClientAuthentication>(['client_secret_basic', 'client_secret_post'
 
   it('API errors after a retry and log lines of a successful flow hold no access token', async () => {
     const { endpoint, logger, manager } = managerFixture({ clientSecret: SECRET, clientAuthentication });
-    endpoint.reply([200, { access_token: ACCESS_TOKEN, expires_in: 300 }], [200, { access_token: `${ACCESS_TOKEN}-2`, expires_in: 300 }]);
+    endpoint.reply(
+      [200, { access_token: ACCESS_TOKEN, expires_in: 300 }],
+      [200, { access_token: `${ACCESS_TOKEN}-2`, expires_in: 300 }],
+    );
     const api = axios.create({ baseURL: 'https://kagenti.test' });
     const apiMock = new MockAdapter(api, { onNoMatch: 'throwException' });
     apiMock.onGet('/always-401').reply(401, {});
     apiMock.onGet('/boom').reply(500, {});
     installKeycloakAuth(api, manager, { logger });
-    const errors = await Promise.all([api.get('/always-401').catch((e: unknown) => e), api.get('/boom').catch((e: unknown) => e)]);
+    const errors = await Promise.all([
+      api.get('/always-401').catch((e: unknown) => e),
+      api.get('/boom').catch((e: unknown) => e),
+    ]);
     expect(endpoint.requests[0].url).toBe(TOKEN_ENDPOINT);
     for (const error of errors) expect(findLeak(serializeEveryWay(error), forbidden)).toBeUndefined();
     expect(findLeak(logger.text(), forbidden)).toBeUndefined();

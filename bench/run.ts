@@ -34,8 +34,10 @@ async function main(): Promise<void> {
   const updateDoc = args.includes('--update-doc');
   const onlyArg = args.find(arg => arg.startsWith('--only='));
   const only = new Set<Measure>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as Measure[]) : MEASURES);
-  for (const measure of only) if (!MEASURES.includes(measure)) throw new Error(`unknown measure ${measure}; use ${MEASURES.join(', ')}`);
-  if (!(globalThis as { gc?: unknown }).gc) console.warn('note: run with node --expose-gc (npm run bench does) for steadier numbers');
+  for (const measure of only)
+    if (!MEASURES.includes(measure)) throw new Error(`unknown measure ${measure}; use ${MEASURES.join(', ')}`);
+  if (!(globalThis as { gc?: unknown }).gc)
+    console.warn('note: run with node --expose-gc (npm run bench does) for steadier numbers');
 
   const settings = {
     tokenRequests: { coldBurst: 1000, storm: 200, late: 200, tokenDelayMs: 20 },
@@ -53,8 +55,11 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const started = performance.now();
   const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
-  log(`bench on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load average ${machine.loadAverageStart.join(' ')}`);
-  if (machine.loadAverageStart[0]! > machine.cores) log('warning: the machine is busy (load average above the core count); expect noisy numbers');
+  log(
+    `bench on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load average ${machine.loadAverageStart.join(' ')}`,
+  );
+  if (machine.loadAverageStart[0]! > machine.cores)
+    log('warning: the machine is busy (load average above the core count); expect noisy numbers');
 
   const results: AllResults = {};
   if (only.has('tokens')) {
@@ -68,7 +73,9 @@ async function main(): Promise<void> {
     forceGc();
   }
   if (only.has('throughput')) {
-    log(`loopback HTTP throughput (${settings.throughput.rounds} rounds × ${settings.throughput.durationMs} ms, ${settings.throughput.concurrency} in flight)`);
+    log(
+      `loopback HTTP throughput (${settings.throughput.rounds} rounds × ${settings.throughput.durationMs} ms, ${settings.throughput.concurrency} in flight)`,
+    );
     results.throughput = await runThroughput(keys, settings.throughput, log);
     forceGc();
   }

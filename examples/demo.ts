@@ -113,9 +113,11 @@ class Story {
       const mark = { passed: '✓', failed: '✗', skipped: '–' }[outcome.status];
       console.log(`  ${mark} ${index + 1}. ${outcome.title}${outcome.status === 'skipped' ? ' (skipped)' : ''}`);
     });
-    const failed = this.outcomes.filter((outcome) => outcome.status === 'failed').length;
-    const ran = this.outcomes.filter((outcome) => outcome.status !== 'skipped').length;
-    console.log(failed === 0 ? `\nAll ${ran} steps behaved as claimed.` : `\n${failed} of ${ran} steps did not behave as claimed.`);
+    const failed = this.outcomes.filter(outcome => outcome.status === 'failed').length;
+    const ran = this.outcomes.filter(outcome => outcome.status !== 'skipped').length;
+    console.log(
+      failed === 0 ? `\nAll ${ran} steps behaved as claimed.` : `\n${failed} of ${ran} steps did not behave as claimed.`,
+    );
     return failed === 0;
   }
 }
@@ -206,14 +208,19 @@ function parseRemoteTarget(argv: string[]): { help: true } | { help: false; targ
   if (values.help) return { help: true };
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const remote = ['token-endpoint', 'client-id', 'kagenti-url'] as const;
-  const given = remote.filter((name) => values[name] !== undefined);
+  const given = remote.filter(name => values[name] !== undefined);
   if (given.length === 0) {
     const other = Object.keys(values)[0];
     if (other !== undefined) throw new UsageError(`--${other} needs --token-endpoint, --client-id and --kagenti-url`);
     return { help: false };
   }
   if (given.length < remote.length) {
-    throw new UsageError(`missing ${remote.filter((name) => values[name] === undefined).map((name) => `--${name}`).join(' and ')}`);
+    throw new UsageError(
+      `missing ${remote
+        .filter(name => values[name] === undefined)
+        .map(name => `--${name}`)
+        .join(' and ')}`,
+    );
   }
   for (const name of ['token-endpoint', 'kagenti-url'] as const) {
     let protocol: string | undefined;
@@ -231,7 +238,8 @@ function parseRemoteTarget(argv: string[]): { help: true } | { help: false; targ
     }
   }
   const secret = process.env[SECRET_ENV];
-  if (!secret) throw new UsageError(`set the client secret in the environment variable ${SECRET_ENV} (it is never taken as a flag)`);
+  if (!secret)
+    throw new UsageError(`set the client secret in the environment variable ${SECRET_ENV} (it is never taken as a flag)`);
   const auth = values['client-auth'] ?? 'basic';
   if (auth !== 'basic' && auth !== 'post') throw new UsageError('--client-auth must be basic or post');
   const path = values.path ?? '/api/v1/agents';
@@ -307,11 +315,16 @@ interface Wired {
   tokenRequests: () => number;
 }
 
-function wire(target: Target, secret: string, extra: Partial<KeycloakTokenManagerOptions>, managers: KeycloakTokenManager[]): Wired {
+function wire(
+  target: Target,
+  secret: string,
+  extra: Partial<KeycloakTokenManagerOptions>,
+  managers: KeycloakTokenManager[],
+): Wired {
   // Loopback servers must not go through a developer's HTTP(S)_PROXY; real ones may need it.
   const httpClient: AxiosInstance = axios.create(target.embedded ? { proxy: false } : {});
   let sent = 0;
-  httpClient.interceptors.request.use((config) => {
+  httpClient.interceptors.request.use(config => {
     sent += 1;
     return config;
   });
@@ -353,17 +366,23 @@ function describeCall(call: KagentiRequest): string {
 function summarizeBody(data: unknown): string {
   if (data && typeof data === 'object' && Array.isArray((data as { items?: unknown }).items)) {
     const items = (data as { items: Array<{ name?: unknown }> }).items;
-    const names = items.map((item) => (typeof item.name === 'string' ? item.name : '?')).slice(0, 3);
+    const names = items.map(item => (typeof item.name === 'string' ? item.name : '?')).slice(0, 3);
     return `${plural(items.length, 'item')}${names.length ? `: ${names.join(', ')}${items.length > 3 ? ', …' : ''}` : ''}`;
   }
   if (Array.isArray(data)) return plural(data.length, 'item');
   return typeof data === 'string' ? `${data.length} characters` : 'JSON body';
 }
 
-async function readEvents(stream: Readable, onEvent: (event: string, data: string) => void): Promise<{ ended: boolean; events: string[] }> {
+async function readEvents(
+  stream: Readable,
+  onEvent: (event: string, data: string) => void,
+): Promise<{ ended: boolean; events: string[] }> {
   const events: string[] = [];
   let buffer = '';
-  const timer = setTimeout(() => stream.destroy(new Error(`stream did not end within ${STREAM_READ_LIMIT_MS / 1000} s`)), STREAM_READ_LIMIT_MS);
+  const timer = setTimeout(
+    () => stream.destroy(new Error(`stream did not end within ${STREAM_READ_LIMIT_MS / 1000} s`)),
+    STREAM_READ_LIMIT_MS,
+  );
   const take = (block: string): void => {
     let event = 'message';
     const data: string[] = [];
@@ -399,31 +418,45 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
   const main = wire(target, target.secret, {}, managers);
   const call = { ...target.call };
 
-  console.log(target.embedded ? 'Kagenti auth demo — embedded servers on 127.0.0.1' : 'Kagenti auth demo — real Keycloak and Kagenti');
-  console.log(`  token endpoint  ${displayUrl(main.manager.tokenEndpoint)}${target.embedded ? '  (oidc-provider, 300 s tokens)' : ''}`);
-  console.log(`  client          ${target.clientId} (${target.clientAuthentication}; secret ${target.embedded ? 'from the test server' : `from $${SECRET_ENV}`}, not shown)`);
+  console.log(
+    target.embedded ? 'Kagenti auth demo — embedded servers on 127.0.0.1' : 'Kagenti auth demo — real Keycloak and Kagenti',
+  );
+  console.log(
+    `  token endpoint  ${displayUrl(main.manager.tokenEndpoint)}${target.embedded ? '  (oidc-provider, 300 s tokens)' : ''}`,
+  );
+  console.log(
+    `  client          ${target.clientId} (${target.clientAuthentication}; secret ${target.embedded ? 'from the test server' : `from $${SECRET_ENV}`}, not shown)`,
+  );
   console.log(`  Kagenti API     ${displayUrl(target.kagentiUrl)}${target.embedded ? '  (introspects every token)' : ''}`);
 
   let firstToken: string | undefined;
 
-  await story.step('The first call fetches a token', async () => {
-    const started = Date.now();
-    const response = await main.client.requestCore(call);
-    story.line(`${describeCall(call)} → ${response.status} in ${Date.now() - started} ms (${summarizeBody(response.data)})`);
-    firstToken = await main.manager.getToken();
-    const usableFor = Math.round(((main.manager.cachedTokenUsableUntil ?? Date.now()) - Date.now()) / 1000);
-    story.line(`token ${short(firstToken)} cached, usable for ${usableFor} s`);
-    story.check(isSuccess(response.status), 'the call succeeded', `HTTP ${response.status}`);
-    story.check(main.tokenRequests() === 1, 'exactly 1 token request was sent', `${main.tokenRequests()} were`);
-    if (servers) {
-      const seen = await serverTokenRequests();
-      story.check(seen === 1, 'the token server saw 1 token request', `it saw ${seen}`);
-      const last = servers.kagenti.requests[servers.kagenti.requests.length - 1];
-      story.check(last?.token === firstToken, 'the API received that token as a Bearer token');
-      story.line(`the API saw X-Backstage-User: ${last?.backstageUser ?? '(none)'}`);
-      story.check(last?.backstageUser === call.userRef, `X-Backstage-User arrived as ${call.userRef}`, `it was ${last?.backstageUser}`);
-    }
-  }, { blocksRest: 'the first call failed; fix that first' });
+  await story.step(
+    'The first call fetches a token',
+    async () => {
+      const started = Date.now();
+      const response = await main.client.requestCore(call);
+      story.line(`${describeCall(call)} → ${response.status} in ${Date.now() - started} ms (${summarizeBody(response.data)})`);
+      firstToken = await main.manager.getToken();
+      const usableFor = Math.round(((main.manager.cachedTokenUsableUntil ?? Date.now()) - Date.now()) / 1000);
+      story.line(`token ${short(firstToken)} cached, usable for ${usableFor} s`);
+      story.check(isSuccess(response.status), 'the call succeeded', `HTTP ${response.status}`);
+      story.check(main.tokenRequests() === 1, 'exactly 1 token request was sent', `${main.tokenRequests()} were`);
+      if (servers) {
+        const seen = await serverTokenRequests();
+        story.check(seen === 1, 'the token server saw 1 token request', `it saw ${seen}`);
+        const last = servers.kagenti.requests[servers.kagenti.requests.length - 1];
+        story.check(last?.token === firstToken, 'the API received that token as a Bearer token');
+        story.line(`the API saw X-Backstage-User: ${last?.backstageUser ?? '(none)'}`);
+        story.check(
+          last?.backstageUser === call.userRef,
+          `X-Backstage-User arrived as ${call.userRef}`,
+          `it was ${last?.backstageUser}`,
+        );
+      }
+    },
+    { blocksRest: 'the first call failed; fix that first' },
+  );
 
   await story.step(`${target.calls} more calls reuse the cached token`, async () => {
     const before = main.tokenRequests();
@@ -438,7 +471,7 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
     if (servers) {
       const seen = await serverTokenRequests();
       story.check(seen === 1, 'the token server is still at 1 token request', `it saw ${seen}`);
-      const tokens = new Set(servers.kagenti.requests.slice(apiBefore).map((request) => request.token));
+      const tokens = new Set(servers.kagenti.requests.slice(apiBefore).map(request => request.token));
       story.check(tokens.size === 1 && tokens.has(firstToken), 'the API saw only the first token');
     }
   });
@@ -448,10 +481,16 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
     const serverBefore = await serverTokenRequests();
     const started = Date.now();
     const results = await Promise.allSettled(Array.from({ length: target.burst }, () => cold.client.requestCore(call)));
-    const ok = results.filter((result) => result.status === 'fulfilled' && isSuccess(result.value.status)).length;
-    story.line(`new manager and client; ${plural(target.burst, 'call')} started at once, all settled in ${Date.now() - started} ms`);
+    const ok = results.filter(result => result.status === 'fulfilled' && isSuccess(result.value.status)).length;
+    story.line(
+      `new manager and client; ${plural(target.burst, 'call')} started at once, all settled in ${Date.now() - started} ms`,
+    );
     const rejected = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    story.check(ok === target.burst, `all ${target.burst} succeeded`, `${ok} did${rejected ? `; first failure: ${describeError(rejected.reason)}` : ''}`);
+    story.check(
+      ok === target.burst,
+      `all ${target.burst} succeeded`,
+      `${ok} did${rejected ? `; first failure: ${describeError(rejected.reason)}` : ''}`,
+    );
     story.check(cold.tokenRequests() === 1, 'they shared exactly 1 token request', `${cold.tokenRequests()} were sent`);
     if (servers) {
       const seen = (await serverTokenRequests()) - serverBefore;
@@ -469,13 +508,23 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
       const apiBefore = servers.kagenti.requests.length;
       const response = await main.client.requestCore(call);
       const seen = servers.kagenti.requests.slice(apiBefore);
-      story.line(`the API saw: ${seen.map((request) => `${request.status} (token ${short(request.token ?? '')})`).join(', then ')}`);
+      story.line(
+        `the API saw: ${seen.map(request => `${request.status} (token ${short(request.token ?? '')})`).join(', then ')}`,
+      );
       story.check(isSuccess(response.status), `the caller got ${response.status}`, `HTTP ${response.status}`);
       story.check(
-        seen.length === 2 && seen[0]?.status === 401 && seen[0].token === token && seen[1]?.status === 200 && seen[1].token !== token,
+        seen.length === 2 &&
+          seen[0]?.status === 401 &&
+          seen[0].token === token &&
+          seen[1]?.status === 200 &&
+          seen[1].token !== token,
         'the API saw one 401 for the revoked token, then one 200 with a new token',
       );
-      story.check(main.tokenRequests() - before === 1, 'exactly 1 extra token request', `${main.tokenRequests() - before} were sent`);
+      story.check(
+        main.tokenRequests() - before === 1,
+        'exactly 1 extra token request',
+        `${main.tokenRequests() - before} were sent`,
+      );
     });
   } else {
     story.skip('A revoked token is healed by one retry', 'needs control of the servers (embedded mode only)');
@@ -486,7 +535,9 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
     await story.step('An SSE stream read to its end', async () => {
       const before = main.tokenRequests();
       const response = await main.client.requestCore<Readable>(stream);
-      story.line(`${describeCall(stream)} → ${response.status}, ${String(response.headers['content-type'] ?? 'no content-type')}`);
+      story.line(
+        `${describeCall(stream)} → ${response.status}, ${String(response.headers['content-type'] ?? 'no content-type')}`,
+      );
       const shown = 6;
       let eventCount = 0;
       const { ended, events } = await readEvents(response.data, (event, data) => {
@@ -497,8 +548,12 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
       story.check(isSuccess(response.status), 'the stream was accepted', `HTTP ${response.status}`);
       story.check(ended, `read to its end (${plural(events.length, 'event')})`);
       if (servers) {
-        const messages = events.filter((event) => event === 'message').length;
-        story.check(messages === 5 && events[events.length - 1] === 'done', '5 message events, then done', `events: ${events.join(', ')}`);
+        const messages = events.filter(event => event === 'message').length;
+        story.check(
+          messages === 5 && events[events.length - 1] === 'done',
+          '5 message events, then done',
+          `events: ${events.join(', ')}`,
+        );
       } else {
         story.check(events.length > 0, 'at least one event arrived', 'none did');
       }
@@ -524,9 +579,17 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
         caught = error;
       }
       story.line(caught === undefined ? 'the call succeeded?!' : describeError(caught));
-      story.check(caught instanceof TokenRequestError, 'the caller got a TokenRequestError', caught === undefined ? 'the call succeeded' : `got ${describeError(caught)}`);
+      story.check(
+        caught instanceof TokenRequestError,
+        'the caller got a TokenRequestError',
+        caught === undefined ? 'the call succeeded' : `got ${describeError(caught)}`,
+      );
       if (!(caught instanceof TokenRequestError)) return;
-      story.check(caught.error === 'invalid_client' && caught.status === 401, 'error invalid_client, HTTP 401', `error ${caught.error}, HTTP ${caught.status}`);
+      story.check(
+        caught.error === 'invalid_client' && caught.status === 401,
+        'error invalid_client, HTTP 401',
+        `error ${caught.error}, HTTP ${caught.status}`,
+      );
       const rendered = [caught.message, caught.stack ?? '', JSON.stringify(caught)].join('\n');
       story.check(!rendered.includes(wrongSecret) && !rendered.includes(target.secret), 'neither secret appears in the error');
       if (servers) {
@@ -534,7 +597,10 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
       }
     });
   } else {
-    story.skip('A wrong client secret gives a clear TokenRequestError', 'add --try-wrong-secret to send one failing token request');
+    story.skip(
+      'A wrong client secret gives a clear TokenRequestError',
+      'add --try-wrong-secret to send one failing token request',
+    );
   }
 }
 
@@ -596,7 +662,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  code => process.exit(code),
   (error: unknown) => {
     console.error(`demo: ${describeError(error)}`);
     process.exit(1);

@@ -3,10 +3,7 @@ import './axios/KagentiAuthRequestOptions';
 
 export { readKeycloakAuthConfig, KAGENTI_AUTH_CONFIG_PATH } from './config/readKeycloakAuthConfig';
 export type { ConfigLike, KeycloakAuthConfig } from './config/readKeycloakAuthConfig';
-export {
-  kagentiAuthConfigSchema,
-  DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS,
-} from './config/kagentiAuthConfigSchema';
+export { kagentiAuthConfigSchema, DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS } from './config/kagentiAuthConfigSchema';
 export type { KagentiAuthConfigInput, KagentiAuthConfigOutput } from './config/kagentiAuthConfigSchema';
 
 export {
@@ -24,11 +21,7 @@ export type { RetryPolicy } from './token/RetryPolicy';
 export type { Timers } from './token/Timers';
 
 export { installKeycloakAuth } from './axios/installKeycloakAuth';
-export type {
-  InstallKeycloakAuthOptions,
-  KeycloakAuthInstallation,
-  TokenSource,
-} from './axios/installKeycloakAuth';
+export type { InstallKeycloakAuthOptions, KeycloakAuthInstallation, TokenSource } from './axios/installKeycloakAuth';
 export type { KagentiAuthRequestOptions } from './axios/KagentiAuthRequestOptions';
 export { parseWwwAuthenticate } from './axios/parseWwwAuthenticate';
 export type { AuthChallenge } from './axios/parseWwwAuthenticate';

@@ -62,9 +62,7 @@ const INTROSPECTION_TIMEOUT_MS = 5_000;
 const invalidTokenChallenge = (description: string): string =>
   `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
 
-type AuthOutcome =
-  | { ok: true; clientId?: string }
-  | { ok: false; status: number; challenge?: string; reason: string };
+type AuthOutcome = { ok: true; clientId?: string } | { ok: false; status: number; challenge?: string; reason: string };
 
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
@@ -105,7 +103,7 @@ function listen(server: Server): Promise<number> {
 }
 
 function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     server.close(() => resolve());
     server.closeAllConnections();
   });
@@ -175,7 +173,10 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
 
   const verifyJwt = async (token: string, uri: string): Promise<AuthOutcome> => {
     const reject = (reason: string): AuthOutcome => ({
-      ok: false, status: 401, challenge: invalidTokenChallenge(reason), reason,
+      ok: false,
+      status: 401,
+      challenge: invalidTokenChallenge(reason),
+      reason,
     });
     const [headerPart = '', payloadPart = '', signaturePart = ''] = token.split('.');
     const header = decodeSegment(headerPart);
@@ -188,7 +189,7 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     } catch (err) {
       return { ok: false, status: 503, reason: `jwks unreachable: ${(err as Error).message}` };
     }
-    const jwk = keys.find((key) => key.kid === header.kid);
+    const jwk = keys.find(key => key.kid === header.kid);
     if (!jwk) return reject('unknown signing key');
     const valid = verifySignature(
       'RSA-SHA256',
@@ -266,10 +267,10 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     const key = `${req.method} ${path}`;
     switch (key) {
       case 'GET /api/v1/agents':
-        sendJson(res, 200, { items: AGENTS.map((agent) => ({ ...agent, namespace })) });
+        sendJson(res, 200, { items: AGENTS.map(agent => ({ ...agent, namespace })) });
         return;
       case 'GET /api/v1/tools':
-        sendJson(res, 200, { items: TOOLS.map((tool) => ({ ...tool, namespace })) });
+        sendJson(res, 200, { items: TOOLS.map(tool => ({ ...tool, namespace })) });
         return;
       case 'POST /api/v1/chat': {
         const raw = await readBody(req);
@@ -366,16 +367,16 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     port,
     requests,
     tokensSeen,
-    revoke: (token) => {
+    revoke: token => {
       revoked.add(token);
     },
-    setAlways401: (on) => {
+    setAlways401: on => {
       always401 = on;
     },
     failNext401: (count = 1) => {
       forced401Remaining = count;
     },
-    setChallenge: (header) => {
+    setChallenge: header => {
       challenge = header;
     },
     clear: () => {

@@ -49,14 +49,7 @@ export interface TokenServerInfo {
   clients: TokenServerClients;
 }
 
-export type TokenFaultMode =
-  | 'none'
-  | 'hang'
-  | 'status'
-  | 'html'
-  | 'slow'
-  | 'close-mid-body'
-  | 'fail-then-recover';
+export type TokenFaultMode = 'none' | 'hang' | 'status' | 'html' | 'slow' | 'close-mid-body' | 'fail-then-recover';
 
 /**
  * Applies to token-endpoint POSTs only. Without `times` a fault lasts until replaced or reset;
@@ -159,15 +152,13 @@ function installExitGuard(): void {
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  return new Promise(resolve => child.once('exit', () => resolve()));
 }
 
 // The READY wait must keep the event loop alive; afterwards the child must not, so a forgotten
 // handle cannot stop jest from exiting (the exit guard then kills it).
 function setRef(child: ChildProcess, ref: boolean): void {
-  const handles = [child, child.stdin, child.stdout, child.stderr] as Array<
-    { ref?: () => void; unref?: () => void } | null
-  >;
+  const handles = [child, child.stdin, child.stdout, child.stderr] as Array<{ ref?: () => void; unref?: () => void } | null>;
   for (const handle of handles) {
     if (ref) handle?.ref?.();
     else handle?.unref?.();
@@ -205,7 +196,7 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
       reject(new Error(`token server did not start: ${reason}\n--- stderr ---\n${stderr || '(empty)'}`));
     };
     const timer = setTimeout(() => fail(`no READY line within ${timeoutMs} ms`), timeoutMs);
-    child.on('error', (err) => fail(err.message));
+    child.on('error', err => fail(err.message));
     child.once('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
@@ -265,7 +256,7 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
       const { active, client_id: clientId } = await introspect(token);
       // Nothing stored to revoke: unknown, expired, already revoked, or a JWT.
       if (!active) return;
-      owner = knownClients.find((candidate) => candidate.id === clientId);
+      owner = knownClients.find(candidate => candidate.id === clientId);
       if (owner === undefined) throw new Error(`token belongs to unknown client ${String(clientId)}`);
     }
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
@@ -288,7 +279,7 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
       const done = exited(child);
       child.kill('SIGTERM');
       let killTimer: NodeJS.Timeout | undefined;
-      const escalate = new Promise<void>((resolve) => {
+      const escalate = new Promise<void>(resolve => {
         killTimer = setTimeout(() => {
           child.kill('SIGKILL');
           resolve();
@@ -311,7 +302,7 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
     reset: async (resetOptions = {}) => {
       await control('reset', resetOptions);
     },
-    setFault: async (fault) => {
+    setFault: async fault => {
       await control('fault', fault);
     },
     revoke,

@@ -11,7 +11,12 @@ import { format as formatMessage } from 'node:util';
 
 function parseArgs(argv) {
   const options = {
-    ttl: 300, format: 'opaque', realm: 'kagenti', port: 0, exitWithParent: false, verbose: false,
+    ttl: 300,
+    format: 'opaque',
+    realm: 'kagenti',
+    port: 0,
+    exitWithParent: false,
+    verbose: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -21,13 +26,26 @@ function parseArgs(argv) {
       return argv[i];
     };
     switch (arg) {
-      case '--ttl': options.ttl = Number(value()); break;
-      case '--format': options.format = value(); break;
-      case '--realm': options.realm = value(); break;
-      case '--port': options.port = Number(value()); break;
-      case '--exit-with-parent': options.exitWithParent = true; break;
-      case '--verbose': options.verbose = true; break;
-      default: throw new Error(`unknown argument ${arg}`);
+      case '--ttl':
+        options.ttl = Number(value());
+        break;
+      case '--format':
+        options.format = value();
+        break;
+      case '--realm':
+        options.realm = value();
+        break;
+      case '--port':
+        options.port = Number(value());
+        break;
+      case '--exit-with-parent':
+        options.exitWithParent = true;
+        break;
+      case '--verbose':
+        options.verbose = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}`);
     }
   }
   if (!Number.isInteger(options.ttl) || options.ttl < 1) throw new Error('--ttl must be a positive integer');
@@ -191,7 +209,7 @@ function defaultErrorFor(status) {
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('data', chunk => chunks.push(chunk));
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -248,7 +266,7 @@ function sendJson(ctx, status, body, headers = {}) {
 
 const delayTimers = new Set();
 function delay(ms) {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const timer = setTimeout(() => {
       delayTimers.delete(timer);
       resolve();
@@ -275,10 +293,13 @@ const tokenPath = `${oidcPath}/token`;
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = {
-  ...privateKey.export({ format: 'jwk' }), kid: `${options.realm}-rs256`, alg: 'RS256', use: 'sig',
+  ...privateKey.export({ format: 'jwk' }),
+  kid: `${options.realm}-rs256`,
+  alg: 'RS256',
+  use: 'sig',
 };
 
-const clientMetadata = Object.values(CLIENTS).map((client) => ({
+const clientMetadata = Object.values(CLIENTS).map(client => ({
   client_id: client.id,
   client_secret: client.secret,
   token_endpoint_auth_method: client.method,
@@ -319,8 +340,7 @@ const provider = new Provider(issuer, {
     introspection: {
       enabled: true,
       // Like a Keycloak realm: the resource server's own client, or the token's owner, may look.
-      allowedPolicy: async (ctx, caller, token) => caller.clientId === CLIENTS.api.id
-        || caller.clientId === token.clientId,
+      allowedPolicy: async (ctx, caller, token) => caller.clientId === CLIENTS.api.id || caller.clientId === token.clientId,
     },
     revocation: { enabled: true },
     resourceIndicators: {
@@ -332,7 +352,7 @@ const provider = new Provider(issuer, {
         if (resourceIndicator !== RESOURCE) throw new errors.InvalidTarget();
         // oidc-provider silently drops scopes it does not know; Keycloak refuses them.
         const requested = (ctx.oidc.params.scope ?? '').split(' ').filter(Boolean);
-        const unknown = requested.find((scope) => !KNOWN_SCOPES.has(scope));
+        const unknown = requested.find(scope => !KNOWN_SCOPES.has(scope));
         if (unknown !== undefined) throw new errors.InvalidScope('requested scope is not recognised', unknown);
         if (client.clientId === CLIENTS.unauthorized.id) {
           throw new errors.UnauthorizedClient('client not enabled to retrieve service account');
@@ -349,9 +369,13 @@ const provider = new Provider(issuer, {
   },
 });
 
-provider.on('client_credentials.saved', () => { stats.issued += 1; });
+provider.on('client_credentials.saved', () => {
+  stats.issued += 1;
+});
 // JWT access tokens are never stored, so they surface as "issued" instead of "saved".
-provider.on('client_credentials.issued', () => { stats.issued += 1; });
+provider.on('client_credentials.issued', () => {
+  stats.issued += 1;
+});
 
 async function handleControl(ctx) {
   const route = `${ctx.method} ${ctx.path}`;
@@ -404,14 +428,17 @@ function answerWithFault(ctx, active, entry) {
       entry.status = 200;
       ctx.status = 200;
       ctx.type = 'text/html; charset=utf-8';
-      ctx.body = '<!DOCTYPE html><html><head><title>Sign in</title></head>'
-        + '<body><form method="post" action="/login"><input name="username"></form></body></html>';
+      ctx.body =
+        '<!DOCTYPE html><html><head><title>Sign in</title></head>' +
+        '<body><form method="post" action="/login"><input name="username"></form></body></html>';
       return;
     case 'close-mid-body': {
       ctx.respond = false;
       entry.status = 200;
       const full = JSON.stringify({
-        access_token: randomBytes(24).toString('base64url'), expires_in: options.ttl, token_type: 'Bearer',
+        access_token: randomBytes(24).toString('base64url'),
+        expires_in: options.ttl,
+        token_type: 'Bearer',
       });
       res.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
@@ -428,10 +455,15 @@ function answerWithFault(ctx, active, entry) {
       if (active.retryAfter !== undefined) headers['retry-after'] = String(active.retryAfter);
       if (status === 401) headers['www-authenticate'] = `Basic realm="${issuer}", error="invalid_client"`;
       entry.status = status;
-      sendJson(ctx, status, {
-        error: active.error ?? defaultErrorFor(status),
-        error_description: active.errorDescription ?? `injected ${active.mode} fault`,
-      }, headers);
+      sendJson(
+        ctx,
+        status,
+        {
+          error: active.error ?? defaultErrorFor(status),
+          error_description: active.errorDescription ?? `injected ${active.mode} fault`,
+        },
+        headers,
+      );
       return;
     }
     default:
@@ -494,7 +526,7 @@ if (options.exitWithParent) {
   process.stdin.on('close', shutdown);
   process.stdin.resume();
 }
-process.on('uncaughtException', (err) => {
+process.on('uncaughtException', err => {
   process.stderr.write(`tokenServer: uncaught ${err.stack ?? err}\n`);
   process.exit(1);
 });

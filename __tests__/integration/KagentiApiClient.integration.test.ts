@@ -91,7 +91,7 @@ function everyRendering(error: unknown): string {
  * a failure names the leaking path without printing the value or the whole rendering.
  */
 function leaksOf(text: string, values: readonly string[]): string[] {
-  return values.flatMap((value) => {
+  return values.flatMap(value => {
     const at = text.indexOf(value);
     return value === '' || at === -1 ? [] : [`…${text.slice(Math.max(0, at - 120), at).replace(/\s+/g, ' ')}<LEAKED VALUE>`];
   });
@@ -133,8 +133,8 @@ async function readSse(stream: Readable): Promise<SseEvent[]> {
   for await (const chunk of stream) text += (chunk as Buffer).toString('utf8');
   return text
     .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
+    .filter(block => block.trim() !== '')
+    .map(block => {
       const event: SseEvent = {};
       for (const line of block.split('\n')) {
         const colon = line.indexOf(': ');
@@ -159,7 +159,7 @@ function recordingSource(inner: KeycloakTokenManager): TokenSource & { calls: st
   const calls: string[] = [];
   return {
     calls,
-    getToken: (options) => {
+    getToken: options => {
       calls.push('getToken');
       return inner.getToken(options);
     },
@@ -167,7 +167,7 @@ function recordingSource(inner: KeycloakTokenManager): TokenSource & { calls: st
       calls.push(`getTokenForStreaming(${minLifetimeMs})`);
       return inner.getTokenForStreaming(minLifetimeMs, options);
     },
-    invalidate: (token) => inner.invalidate(token),
+    invalidate: token => inner.invalidate(token),
   };
 }
 
@@ -176,7 +176,7 @@ function recordingLogger(): LoggerLike & { warnings: string[] } {
   return {
     warnings,
     error: () => undefined,
-    warn: (message) => {
+    warn: message => {
       warnings.push(message);
     },
     info: () => undefined,
@@ -210,7 +210,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Let late socket events and timers settle inside the test that caused them.
-  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise(resolve => setImmediate(resolve));
   expect(unhandled.reasons).toEqual([]);
 });
 
@@ -220,7 +220,7 @@ describe('token caching', () => {
     for (let i = 0; i < 20; i++) {
       const response = await listAgents(client);
       expect(response.status).toBe(200);
-      expect(response.data.items.map((item) => item.namespace)).toEqual(['team1', 'team1']);
+      expect(response.data.items.map(item => item.namespace)).toEqual(['team1', 'team1']);
     }
     const chat = await client.requestCore<{ reply: string }>({ method: 'POST', path: '/api/v1/chat', body: { message: 'hi' } });
     expect(chat.data.reply).toBe('echo: hi');
@@ -230,7 +230,7 @@ describe('token caching', () => {
     expect(tokenRequests.total).toBe(1);
     expect(issued).toBe(1);
     expect(kagenti.requests).toHaveLength(22);
-    expect(kagenti.requests.every((request) => request.status === 200)).toBe(true);
+    expect(kagenti.requests.every(request => request.status === 200)).toBe(true);
     expect(new Set(kagenti.tokensSeen).size).toBe(1);
     expect(kagenti.tokensSeen).toHaveLength(22);
     expect((await tokenServer.introspect(kagenti.tokensSeen[0]!)).client_id).toBe('kagenti-basic');
@@ -240,7 +240,7 @@ describe('token caching', () => {
     const { client } = coldClient();
     const responses = await Promise.all(Array.from({ length: 50 }, () => listAgents(client)));
 
-    expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
+    expect(responses.map(response => response.status)).toEqual(Array(50).fill(200));
     expect(await tokenRequestCount()).toBe(1);
     expect(kagenti.requests).toHaveLength(50);
     expect(new Set(kagenti.tokensSeen).size).toBe(1);
@@ -263,7 +263,7 @@ describe('401 handling', () => {
     expect(await tokenRequestCount()).toBe(2);
     const second = kagenti.tokensSeen[1];
     expect(second).not.toBe(first);
-    expect(kagenti.requests.map((request) => [request.token, request.status])).toEqual([
+    expect(kagenti.requests.map(request => [request.token, request.status])).toEqual([
       [first, 401],
       [second, 200],
     ]);
@@ -282,11 +282,11 @@ describe('401 handling', () => {
     kagenti.clear();
 
     const responses = await Promise.all(Array.from({ length: 10 }, () => listAgents(client)));
-    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    expect(responses.map(response => response.status)).toEqual(Array(10).fill(200));
     expect(await tokenRequestCount()).toBe(2);
-    const statuses = kagenti.requests.map((request) => `${request.token === first ? 'old' : 'new'} ${request.status}`);
-    expect(statuses.filter((entry) => entry === 'old 401')).toHaveLength(10);
-    expect(statuses.filter((entry) => entry === 'new 200')).toHaveLength(10);
+    const statuses = kagenti.requests.map(request => `${request.token === first ? 'old' : 'new'} ${request.status}`);
+    expect(statuses.filter(entry => entry === 'old 401')).toHaveLength(10);
+    expect(statuses.filter(entry => entry === 'new 200')).toHaveLength(10);
     expect(kagenti.requests).toHaveLength(20);
   });
 
@@ -300,7 +300,7 @@ describe('401 handling', () => {
     const axiosError = error as AxiosError;
     expect(axiosError.response?.status).toBe(401);
     expect(kagenti.requests).toHaveLength(2);
-    expect(kagenti.requests.map((request) => request.authError)).toEqual(['forced 401', 'forced 401']);
+    expect(kagenti.requests.map(request => request.authError)).toEqual(['forced 401', 'forced 401']);
     const { tokenRequests, issued } = await tokenServer.stats();
     expect(tokenRequests.total).toBe(2);
     expect(issued).toBe(2);
@@ -345,7 +345,7 @@ describe('streaming', () => {
     expect(String(response.headers['content-type'])).toMatch(/^text\/event-stream/);
     const events = await readSse(response.data);
 
-    expect(events.map((event) => event.event)).toEqual(['message', 'message', 'message', 'message', 'done']);
+    expect(events.map(event => event.event)).toEqual(['message', 'message', 'message', 'message', 'done']);
     expect(JSON.parse(events[3]!.data!)).toEqual({ index: 3, delta: 'chunk 3' });
     expect(source.calls).toEqual(['getTokenForStreaming(60000)']);
     expect(await tokenRequestCount()).toBe(1);
@@ -388,10 +388,10 @@ describe('streaming', () => {
 
     for (let i = 0; i < 3; i++) {
       const events = await readSse((await streamChat(client, 2)).data);
-      expect(events.map((event) => event.event)).toEqual(['message', 'message', 'done']);
+      expect(events.map(event => event.event)).toEqual(['message', 'message', 'done']);
     }
     expect(await tokenRequestCount()).toBe(1);
-    expect(logger.warnings.filter((message) => /stream/.test(message))).toHaveLength(1);
+    expect(logger.warnings.filter(message => /stream/.test(message))).toHaveLength(1);
   });
 
   it('retries a stream whose first attempt gets a 401 and reads it to the end', async () => {
@@ -400,8 +400,8 @@ describe('streaming', () => {
     kagenti.failNext401(1);
 
     const events = await readSse((await streamChat(client, 3)).data);
-    expect(events.map((event) => event.event)).toEqual(['message', 'message', 'message', 'done']);
-    expect(kagenti.requests.map((request) => request.status)).toEqual([200, 401, 200]);
+    expect(events.map(event => event.event)).toEqual(['message', 'message', 'message', 'done']);
+    expect(kagenti.requests.map(request => request.status)).toEqual([200, 401, 200]);
     expect(await tokenRequestCount()).toBe(2);
   });
 });
@@ -433,7 +433,7 @@ describe('client authentication at the token endpoint', () => {
 describe('token endpoint failures', () => {
   it.each(['client_secret_basic', 'client_secret_post'] as const)(
     'a wrong secret sent with %s gives a TokenRequestError invalid_client that never shows the secret',
-    async (method) => {
+    async method => {
       const { basic, post } = tokenServer.clients;
       const clientId = method === 'client_secret_post' ? post.id : basic.id;
       const tokens = manager({ id: clientId, secret: WRONG_SECRET }, { clientAuthentication: method });
@@ -455,7 +455,7 @@ describe('token endpoint failures', () => {
 
       expect(kagenti.requests).toHaveLength(0);
       const { tokenRequests } = await tokenServer.stats();
-      expect(tokenRequests.log.map((entry) => [entry.authMethod, entry.status])).toEqual([[method, 401]]);
+      expect(tokenRequests.log.map(entry => [entry.authMethod, entry.status])).toEqual([[method, 401]]);
 
       // A permanent failure is remembered for a while: the next call fails without a new request.
       await expect(listAgents(client)).rejects.toBe(error);
@@ -540,7 +540,7 @@ describe('token endpoint failures', () => {
     // A transient failure is not remembered: the next call asks again and succeeds.
     expect((await listAgents(client)).status).toBe(200);
     const { tokenRequests } = await tokenServer.stats();
-    expect(tokenRequests.log.map((entry) => [entry.fault ?? 'none', entry.status])).toEqual([
+    expect(tokenRequests.log.map(entry => [entry.fault ?? 'none', entry.status])).toEqual([
       ['hang', 0],
       ['none', 200],
     ]);
@@ -554,7 +554,7 @@ describe('token endpoint failures', () => {
     expect((await listAgents(client)).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(await tokenRequestCount()).toBe(2);
-    expect(kagenti.requests.map((request) => request.status)).toEqual([200]);
+    expect(kagenti.requests.map(request => request.status)).toEqual([200]);
   });
 
   it('with the default retry policy, a 500 from the token endpoint is retried and the caller never sees it', async () => {
@@ -563,7 +563,7 @@ describe('token endpoint failures', () => {
 
     expect((await listAgents(client)).status).toBe(200);
     const { tokenRequests } = await tokenServer.stats();
-    expect(tokenRequests.log.map((entry) => entry.status)).toEqual([500, 200]);
+    expect(tokenRequests.log.map(entry => entry.status)).toEqual([500, 200]);
   });
 });
 

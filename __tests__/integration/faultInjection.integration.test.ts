@@ -122,15 +122,15 @@ function callApi(harness: Harness, count = 1, signal?: AbortSignal): Promise<Arr
 }
 
 function expectAllOk(outcomes: Array<Outcome<AxiosResponse>>): void {
-  const failures = outcomes.filter((outcome) => !outcome.ok).map((outcome) => String((outcome as { error: unknown }).error));
+  const failures = outcomes.filter(outcome => !outcome.ok).map(outcome => String((outcome as { error: unknown }).error));
   expect(failures).toEqual([]);
   for (const outcome of outcomes) expect((outcome as { value: AxiosResponse }).value.status).toBe(200);
 }
 
 /** Every outcome failed with the same TokenRequestError (one shared fetch): returns it. */
 function sharedTokenError(outcomes: Array<Outcome<unknown>>, code: TokenRequestErrorCode): TokenRequestError {
-  expect(outcomes.map((outcome) => outcome.ok)).toEqual(outcomes.map(() => false));
-  const errors = new Set(outcomes.map((outcome) => (outcome as { error: unknown }).error));
+  expect(outcomes.map(outcome => outcome.ok)).toEqual(outcomes.map(() => false));
+  const errors = new Set(outcomes.map(outcome => (outcome as { error: unknown }).error));
   expect(errors.size).toBe(1);
   const [error] = [...errors];
   expect(error).toBeInstanceOf(TokenRequestError);
@@ -143,14 +143,14 @@ async function tokenRequests(): Promise<number> {
 }
 
 async function tokenRequestStatuses(): Promise<number[]> {
-  return (await auth.stats()).tokenRequests.log.map((entry) => entry.status);
+  return (await auth.stats()).tokenRequests.log.map(entry => entry.status);
 }
 
 function retryDelays(harness: Harness): number[] {
-  return harness.logger.matching(/^Retrying Keycloak token request/).map((line) => line.meta?.delayMs as number);
+  return harness.logger.matching(/^Retrying Keycloak token request/).map(line => line.meta?.delayMs as number);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -163,9 +163,9 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 3_000): Pr
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {
   const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>(resolve => server.close(() => resolve()));
   return port;
 }
 
@@ -180,17 +180,20 @@ interface StubEndpoint {
 async function startStubEndpoint(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<StubEndpoint> {
   const requests: StubEndpoint['requests'] = [];
   const server = createHttpServer((req, res) => {
-    requests.push({ method: req.method ?? 'GET', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    requests.push({
+      method: req.method ?? 'GET',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     req.resume();
     req.on('end', () => answer(req, res));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/realms/kagenti/protocol/openid-connect/token`,
     requests,
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>(resolve => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -214,7 +217,7 @@ async function finish(harness: Harness): Promise<void> {
     ...harness.errors.map((error, i): [string, string] => [`error ${i}`, serializeEveryWay(error)]),
   ];
   const leaks = sources.flatMap(([where, text]) =>
-    forbidden.filter((value) => value.length > 0 && text.includes(value)).map((value) => `${where} contains ${value}`),
+    forbidden.filter(value => value.length > 0 && text.includes(value)).map(value => `${where} contains ${value}`),
   );
   expect(leaks).toEqual([]);
   // Give a late rejection the chance to surface before it is checked.
@@ -226,7 +229,9 @@ async function finish(harness: Harness): Promise<void> {
 describe('Keycloak unreachable', () => {
   it('refused (closed port): TOKEN_ENDPOINT_UNREACHABLE after maxAttempts, shared by all callers, not remembered', async () => {
     const port = await closedPort();
-    const harness = setup({ manager: { tokenEndpoint: `http://127.0.0.1:${port}/realms/kagenti/protocol/openid-connect/token` } });
+    const harness = setup({
+      manager: { tokenEndpoint: `http://127.0.0.1:${port}/realms/kagenti/protocol/openid-connect/token` },
+    });
 
     const error = sharedTokenError(await callApi(harness, 5), 'TOKEN_ENDPOINT_UNREACHABLE');
     expect(error.transient).toBe(true);
@@ -267,21 +272,24 @@ describe('Keycloak answering 500, then recovering', () => {
     { times: 2, retryAfter: undefined, delays: [10, 20] },
     { times: 1, retryAfter: 1, delays: [1_000] },
     { times: 2, retryAfter: 1, delays: [1_000, 1_000] },
-  ])('$times × 500 (Retry-After: $retryAfter): ten callers all succeed on one token, one request per attempt', async ({ times, retryAfter, delays }) => {
-    await auth.setFault({ mode: 'fail-then-recover', times, ...(retryAfter !== undefined ? { retryAfter } : {}) });
-    const harness = setup();
-    const started = Date.now();
-    const outcomes = await callApi(harness, 10);
-    const elapsed = Date.now() - started;
+  ])(
+    '$times × 500 (Retry-After: $retryAfter): ten callers all succeed on one token, one request per attempt',
+    async ({ times, retryAfter, delays }) => {
+      await auth.setFault({ mode: 'fail-then-recover', times, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+      const harness = setup();
+      const started = Date.now();
+      const outcomes = await callApi(harness, 10);
+      const elapsed = Date.now() - started;
 
-    expectAllOk(outcomes);
-    expect(await tokenRequestStatuses()).toEqual([...Array<number>(times).fill(500), 200]);
-    expect(retryDelays(harness)).toEqual(delays);
-    if (retryAfter !== undefined) expect(elapsed).toBeGreaterThanOrEqual(times * retryAfter * 1_000 - 20);
-    expect(kagenti.tokensSeen).toHaveLength(10);
-    expect(new Set(kagenti.tokensSeen).size).toBe(1);
-    await finish(harness);
-  });
+      expectAllOk(outcomes);
+      expect(await tokenRequestStatuses()).toEqual([...Array<number>(times).fill(500), 200]);
+      expect(retryDelays(harness)).toEqual(delays);
+      if (retryAfter !== undefined) expect(elapsed).toBeGreaterThanOrEqual(times * retryAfter * 1_000 - 20);
+      expect(kagenti.tokensSeen).toHaveLength(10);
+      expect(new Set(kagenti.tokensSeen).size).toBe(1);
+      await finish(harness);
+    },
+  );
 
   it('more 500s than maxAttempts: the last one reaches every caller as a transient error, and is not remembered', async () => {
     await auth.setFault({ mode: 'fail-then-recover', times: 3 });
@@ -452,10 +460,13 @@ describe('permanent failures: one request, then the cool-down', () => {
 
 // ---- a proxy in front of Keycloak (own stub server) ----------------------------------------------
 describe('a proxy in front of Keycloak', () => {
-  it.each([302, 307, 308])('%i to the real endpoint: TOKEN_ENDPOINT_REDIRECT, not followed, permanent', async (status) => {
+  it.each([302, 307, 308])('%i to the real endpoint: TOKEN_ENDPOINT_REDIRECT, not followed, permanent', async status => {
     const secret = auth.clients.special.secret;
     const stub = await startStubEndpoint((_req, res) => {
-      res.writeHead(status, { location: `${auth.tokenEndpoint}?from=proxy&echo=${encodeURIComponent(secret)}`, 'content-length': '0' });
+      res.writeHead(status, {
+        location: `${auth.tokenEndpoint}?from=proxy&echo=${encodeURIComponent(secret)}`,
+        'content-length': '0',
+      });
       res.end();
     });
     try {
@@ -528,9 +539,9 @@ describe('Kagenti answering 401', () => {
     expectAllOk(outcomes);
     expect(await tokenRequests()).toBe(2);
     expect(kagenti.requests).toHaveLength(60);
-    expect(kagenti.requests.filter((request) => request.authError === 'revoked locally')).toHaveLength(30);
-    expect(kagenti.tokensSeen.filter((token) => token === revoked)).toHaveLength(30);
-    const fresh = kagenti.tokensSeen.filter((token) => token !== revoked);
+    expect(kagenti.requests.filter(request => request.authError === 'revoked locally')).toHaveLength(30);
+    expect(kagenti.tokensSeen.filter(token => token === revoked)).toHaveLength(30);
+    const fresh = kagenti.tokensSeen.filter(token => token !== revoked);
     expect(fresh).toHaveLength(30);
     expect(new Set(fresh).size).toBe(1);
     expect(harness.logger.matching(/retrying once with a fresh token/)).toHaveLength(30);
@@ -546,9 +557,9 @@ describe('Kagenti answering 401', () => {
     const harness = setup();
     kagenti.failNext401(30);
     const outcomes = await callApi(harness, 30);
-    const forced = kagenti.requests.filter((request) => request.authError === 'forced 401').length;
+    const forced = kagenti.requests.filter(request => request.authError === 'forced 401').length;
     const retried = kagenti.requests.length - 30;
-    const failed = outcomes.filter((outcome) => !outcome.ok);
+    const failed = outcomes.filter(outcome => !outcome.ok);
     expect(forced).toBe(30);
     expect(retried).toBeGreaterThan(0);
     expect(harness.logger.matching(/retrying once with a fresh token/)).toHaveLength(retried);
@@ -556,7 +567,7 @@ describe('Kagenti answering 401', () => {
     for (const outcome of failed) {
       expect((outcome as { error: { response?: { status?: number } } }).error.response?.status).toBe(401);
     }
-    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(retried);
+    expect(outcomes.filter(outcome => outcome.ok)).toHaveLength(retried);
     await finish(harness);
   });
 
@@ -588,7 +599,7 @@ describe('Kagenti answering 401', () => {
     for (const outcome of outcomes) {
       expect(outcome.ok).toBe(false);
       expect(axios.isAxiosError((outcome as { error: unknown }).error)).toBe(true);
-      expect(((outcome as { error: { response?: { status?: number } } }).error.response?.status)).toBe(401);
+      expect((outcome as { error: { response?: { status?: number } } }).error.response?.status).toBe(401);
     }
     expect(kagenti.requests).toHaveLength(20);
     const requests = await tokenRequests();

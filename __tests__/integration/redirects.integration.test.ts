@@ -56,7 +56,7 @@ function redirectPath(target: string): string {
 }
 
 function authorizationOf(server: PlainServerHandle, path: string): string | undefined {
-  const seen = server.requests.filter((request) => request.path === path);
+  const seen = server.requests.filter(request => request.path === path);
   expect(seen).toHaveLength(1);
   return seen[0]!.headers.authorization;
 }
@@ -86,7 +86,7 @@ describe('through KagentiApiClient (installKeycloakAuth with the default allowed
     expect(tokens.calls).toBe(1);
 
     expect(authorizationOf(a, '/redirect')).toBe(`Bearer ${TOKEN}`);
-    const landed = b.requests.find((request) => request.path === '/landing');
+    const landed = b.requests.find(request => request.path === '/landing');
     expect(landed).toBeDefined();
     expect(landed!.headers.authorization).toBeUndefined();
     expect(JSON.stringify(b.requests)).not.toContain(TOKEN);
@@ -100,7 +100,7 @@ describe('through KagentiApiClient (installKeycloakAuth with the default allowed
     const response = await client.requestCore({ method: 'GET', path: redirectPath(target) });
     expect(response.status).toBe(200);
     expect(authorizationOf(a, '/redirect')).toBe(`Bearer ${TOKEN}`);
-    const landed = a.requests.find((request) => request.path === '/landing-localhost');
+    const landed = a.requests.find(request => request.path === '/landing-localhost');
     expect(landed).toBeDefined();
     expect(landed!.headers.host).toBe(`localhost:${a.port}`);
     expect(landed!.headers.authorization).toBeUndefined();
@@ -117,7 +117,7 @@ describe('through KagentiApiClient (installKeycloakAuth with the default allowed
     });
     expect(response.status).toBe(200);
     expect(authorizationOf(a, '/redirect')).toBe(`Bearer ${TOKEN}`);
-    const landed = a.requests.find((request) => request.path === '/landing-subdomain');
+    const landed = a.requests.find(request => request.path === '/landing-subdomain');
     expect(landed?.headers.host).toBe(`evil.kagenti.test:${a.port}`);
     expect(landed?.headers.authorization).toBeUndefined();
   });
@@ -201,7 +201,7 @@ describe('axios alone (no installKeycloakAuth, Authorization set by hand)', () =
     });
     await instance.get(redirectPath(`http://evil.kagenti.test:${a.port}/manual-subdomain`));
     expect(authorizationOf(a, '/redirect')).toBe(`Bearer ${TOKEN}`);
-    const landed = a.requests.find((request) => request.path === '/manual-subdomain');
+    const landed = a.requests.find(request => request.path === '/manual-subdomain');
     expect(landed?.headers.host).toBe(`evil.kagenti.test:${a.port}`);
     expect(landed?.headers.authorization).toBeUndefined();
   });
@@ -218,18 +218,17 @@ describe('follow-redirects alone (the redirect engine under axios’s Node adapt
     on(event: 'end', listener: () => void): FollowResponse;
   }
   // follow-redirects ships no types; only `http.request` is used.
-  const followHttp = (require('follow-redirects') as {
-    http: {
-      request(
-        options: Record<string, unknown>,
-        callback: (response: FollowResponse) => void,
-      ): FollowRequest;
-    };
-  }).http;
+  const followHttp = (
+    require('follow-redirects') as {
+      http: {
+        request(options: Record<string, unknown>, callback: (response: FollowResponse) => void): FollowRequest;
+      };
+    }
+  ).http;
 
   function follow(options: Record<string, unknown>): Promise<number | undefined> {
     return new Promise((resolve, reject) => {
-      const request = followHttp.request(options, (response) => {
+      const request = followHttp.request(options, response => {
         response.on('end', () => resolve(response.statusCode));
         response.resume();
       });
@@ -275,7 +274,7 @@ describe("the library's beforeRedirect guard on its own", () => {
     let captured: InternalAxiosRequestConfig | undefined;
     const instance = axios.create({
       baseURL: 'https://kagenti.example.com',
-      adapter: async (config) => {
+      adapter: async config => {
         captured = config;
         return { data: {}, status: 200, statusText: 'OK', headers: {}, config };
       },
@@ -341,12 +340,15 @@ describe("the library's beforeRedirect guard on its own", () => {
 
   it("strips when the target cannot be told (no href), after the caller's own beforeRedirect, which cannot put the token back", async () => {
     const calls: Array<Record<string, unknown>> = [];
-    const guard = await guardFor({}, {
-      beforeRedirect: (options) => {
-        calls.push({ ...(options.headers as Record<string, unknown>) });
-        (options.headers as Record<string, unknown>).authorization = `Bearer ${TOKEN}`;
+    const guard = await guardFor(
+      {},
+      {
+        beforeRedirect: options => {
+          calls.push({ ...(options.headers as Record<string, unknown>) });
+          (options.headers as Record<string, unknown>).authorization = `Bearer ${TOKEN}`;
+        },
       },
-    });
+    );
     const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` };
     guard({ headers }, { headers: {}, statusCode: 302 }, { headers: {}, url: 'https://kagenti.example.com/', method: 'GET' });
     // The caller's hook ran first and saw the header; the guard then removed it, and the copy the hook re-added.

@@ -2,12 +2,7 @@
 // lies too. Talks to the servers with plain axios, never through the library.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 
-import {
-  basicAuthHeader,
-  startTokenServer,
-  type TestClient,
-  type TokenServerHandle,
-} from '../../test-servers/startTokenServer';
+import { basicAuthHeader, startTokenServer, type TestClient, type TokenServerHandle } from '../../test-servers/startTokenServer';
 import {
   startKagentiServer,
   startPlainServer,
@@ -197,7 +192,11 @@ describe('token server', () => {
     const token = await tokenFor(auth, auth.clients.basic);
     const result = await auth.introspect(token);
     expect(result).toMatchObject({
-      active: true, client_id: auth.clients.basic.id, iss: auth.issuer, aud: auth.audience, token_type: 'Bearer',
+      active: true,
+      client_id: auth.clients.basic.id,
+      iss: auth.issuer,
+      aud: auth.audience,
+      token_type: 'Bearer',
     });
     expect(result.exp! - result.iat!).toBe(TTL);
     expect(await auth.introspect('not-a-token')).toEqual({ active: false });
@@ -214,7 +213,7 @@ describe('token server', () => {
     expect(stats.tokenRequests.total).toBe(4);
     expect(stats.tokenRequests.byClient).toEqual({ 'kagenti-basic': 3, 'kagenti-post': 1 });
     expect(stats.issued).toBe(3);
-    expect(stats.tokenRequests.log.map((entry) => [entry.authMethod, entry.status])).toEqual([
+    expect(stats.tokenRequests.log.map(entry => [entry.authMethod, entry.status])).toEqual([
       ['client_secret_basic', 200],
       ['client_secret_basic', 200],
       ['client_secret_basic', 401],
@@ -320,11 +319,15 @@ describe('kagenti server', () => {
     expect(response.status).toBe(200);
     const items = (response.data as { items: Array<{ namespace: string }> }).items;
     expect(items.length).toBeGreaterThan(0);
-    expect(items.every((item) => item.namespace === 'ns-a')).toBe(true);
+    expect(items.every(item => item.namespace === 'ns-a')).toBe(true);
     expect(kagenti.tokensSeen).toEqual([token]);
     expect(kagenti.requests[0]).toMatchObject({
-      method: 'GET', path: '/api/v1/agents', query: { namespace: 'ns-a' }, token,
-      backstageUser: 'user:default/alice', status: 200,
+      method: 'GET',
+      path: '/api/v1/agents',
+      query: { namespace: 'ns-a' },
+      token,
+      backstageUser: 'user:default/alice',
+      status: 200,
     });
     expect(kagenti.requests[0]!.headers['x-backstage-user']).toBe('user:default/alice');
 
@@ -342,7 +345,8 @@ describe('kagenti server', () => {
 
     const echo = await http.get(`${kagenti.url}/api/v1/echo-headers`, { headers: { ...headers, 'x-trace': 'abc' } });
     expect((echo.data as { headers: Record<string, string> }).headers).toMatchObject({
-      authorization: `Bearer ${token}`, 'x-trace': 'abc',
+      authorization: `Bearer ${token}`,
+      'x-trace': 'abc',
     });
   });
 
@@ -380,7 +384,7 @@ describe('kagenti server', () => {
     const token = await tokenFor(auth, auth.clients.basic);
     const { exp } = await auth.introspect(token);
     expect((await callAgents(token)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, exp! * 1000 - Date.now() + 50));
+    await new Promise(resolve => setTimeout(resolve, exp! * 1000 - Date.now() + 50));
     const expired = await callAgents(token);
     expect(expired.status).toBe(401);
     expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token"/);
@@ -417,7 +421,10 @@ describe('kagenti server', () => {
       arrivals.push(Date.now());
       text += chunk.toString('utf8');
     }
-    const events = text.trim().split('\n\n').map((block) => /^event: (.*)$/m.exec(block)?.[1]);
+    const events = text
+      .trim()
+      .split('\n\n')
+      .map(block => /^event: (.*)$/m.exec(block)?.[1]);
     expect(events).toEqual(['message', 'message', 'message', 'done']);
     expect(text).toContain('data: {"index":2,"delta":"chunk 2"}');
     expect(arrivals[arrivals.length - 1]! - arrivals[0]!).toBeGreaterThanOrEqual(70);
@@ -430,12 +437,17 @@ describe('jwt format', () => {
     expect(response.status).toBe(200);
     const { access_token: token, expires_in: expiresIn } = response.data as TokenResponse;
     expect(expiresIn).toBe(300);
-    const [header, payload] = token.split('.').slice(0, 2).map(
-      (part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>,
-    );
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map(part => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
     expect(header).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
     expect(payload).toMatchObject({
-      iss: jwtAuth.issuer, aud: jwtAuth.audience, client_id: 'kagenti-basic', sub: 'kagenti-basic', scope: 'kagenti',
+      iss: jwtAuth.issuer,
+      aud: jwtAuth.audience,
+      client_id: 'kagenti-basic',
+      sub: 'kagenti-basic',
+      scope: 'kagenti',
     });
     expect((payload!.exp as number) - (payload!.iat as number)).toBe(300);
 
@@ -459,11 +471,12 @@ describe('plain server', () => {
     expect(redirect.headers.location).toBe(target);
 
     const followed = await http.get(`${plain.url}/redirect`, {
-      params: { to: target }, headers: { 'x-probe': 'yes' },
+      params: { to: target },
+      headers: { 'x-probe': 'yes' },
     });
     expect(followed.status).toBe(200);
     expect(followed.data).toEqual({ ok: true, path: '/landing' });
-    expect(plain.requests.map((request) => request.path)).toEqual(['/redirect', '/redirect', '/landing']);
+    expect(plain.requests.map(request => request.path)).toEqual(['/redirect', '/redirect', '/landing']);
     expect(plain.requests[2]!.headers['x-probe']).toBe('yes');
 
     expect((await http.get(`${plain.url}/anything`, { params: { status: 401 } })).status).toBe(401);

@@ -20,7 +20,7 @@ const managers: KeycloakTokenManager[] = [];
 
 let unhandled: ReturnType<typeof trackUnhandledRejections>;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Waits (under a second) until the wall clock is `fromMs`..`fromMs + 100` ms into a second. */
 async function startAtMillisecond(fromMs: number): Promise<void> {
@@ -108,19 +108,19 @@ it('with a 1 s buffer, swaps to a new token before the old one expires: no 401, 
 
   const { outcomes, expiresAt } = await callAcrossExpiryOf(client, first!);
 
-  expect(outcomes.filter((outcome) => outcome.error !== undefined)).toEqual([]);
-  expect(outcomes.filter((outcome) => outcome.at > expiresAt).length).toBeGreaterThanOrEqual(1);
+  expect(outcomes.filter(outcome => outcome.error !== undefined)).toEqual([]);
+  expect(outcomes.filter(outcome => outcome.at > expiresAt).length).toBeGreaterThanOrEqual(1);
   expect((await tokenServer.introspect(first!)).active).toBe(false);
   const { tokenRequests } = await tokenServer.stats();
   expect(tokenRequests.total).toBe(2);
-  expect(kagenti.requests.filter((request) => request.status !== 200)).toEqual([]);
+  expect(kagenti.requests.filter(request => request.status !== 200)).toEqual([]);
 
   // Old token until the swap, then only the new one; the old one never used after its expiry.
-  const second = kagenti.tokensSeen.find((token) => token !== first);
+  const second = kagenti.tokensSeen.find(token => token !== first);
   expect(second).toBeDefined();
   const swap = kagenti.tokensSeen.indexOf(second!);
-  expect(kagenti.tokensSeen.slice(0, swap).every((token) => token === first)).toBe(true);
-  expect(kagenti.tokensSeen.slice(swap).every((token) => token === second)).toBe(true);
+  expect(kagenti.tokensSeen.slice(0, swap).every(token => token === first)).toBe(true);
+  expect(kagenti.tokensSeen.slice(swap).every(token => token === second)).toBe(true);
   expect(swap).toBeGreaterThan(1);
   expect(kagenti.tokensSeen.length - swap).toBeGreaterThan(2);
 }, 10_000);
@@ -135,16 +135,16 @@ it('with no buffer, the one request that meets the expired token is healed by a 
 
   const { outcomes, expiresAt } = await callAcrossExpiryOf(client, first!);
 
-  expect(outcomes.filter((outcome) => outcome.error !== undefined)).toEqual([]);
-  expect(outcomes.every((outcome) => outcome.status === 200)).toBe(true);
-  expect(outcomes.filter((outcome) => outcome.at > expiresAt).length).toBeGreaterThanOrEqual(1);
+  expect(outcomes.filter(outcome => outcome.error !== undefined)).toEqual([]);
+  expect(outcomes.every(outcome => outcome.status === 200)).toBe(true);
+  expect(outcomes.filter(outcome => outcome.at > expiresAt).length).toBeGreaterThanOrEqual(1);
   const { tokenRequests } = await tokenServer.stats();
   expect(tokenRequests.total).toBe(2);
 
-  const refused = kagenti.requests.filter((request) => request.status !== 200);
+  const refused = kagenti.requests.filter(request => request.status !== 200);
   expect(refused).toHaveLength(1);
   expect(refused[0]).toMatchObject({ status: 401, token: first });
-  const second = kagenti.tokensSeen.find((token) => token !== first);
+  const second = kagenti.tokensSeen.find(token => token !== first);
   const retry = kagenti.requests[kagenti.requests.indexOf(refused[0]!) + 1];
   expect(retry).toMatchObject({ status: 200, token: second });
 }, 10_000);

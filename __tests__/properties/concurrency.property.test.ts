@@ -93,7 +93,10 @@ function opsArb(mix: OpMix): fc.Arbitrary<Op[]> {
     { weight: mix.invalidate ? 1 : 0, arbitrary: fc.record({ op: fc.constant('invalidate' as const), sync: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('invalidateLast' as const), sync: fc.boolean() }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.constantFrom(...mix.advanceMs) }) },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('reply' as const), pick: fc.nat(3), outcome: outcomeArb, sync: fc.boolean() }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ op: fc.constant('reply' as const), pick: fc.nat(3), outcome: outcomeArb, sync: fc.boolean() }),
+    },
   );
   return fc.array(opArb, { minLength: 1, maxLength: 60, size: 'medium' });
 }
@@ -217,12 +220,16 @@ async function runInterleaving(config: Config, ops: readonly Op[]): Promise<void
       ended: false,
     };
     requests.push(request);
-    trace.push(`  request #${request.id} arrives at +${request.sentAt - start} for flight ${flight ? `F${flight.id}` : '(none)'}`);
+    trace.push(
+      `  request #${request.id} arrives at +${request.sentAt - start} for flight ${flight ? `F${flight.id}` : '(none)'}`,
+    );
     if (!flight) problems.push(`I2: request #${request.id} was sent although no call started a fetch`);
     else {
       flight.request = request;
       if (request.sentAt !== flight.startedAt) {
-        problems.push(`I2: request #${request.id} sent at +${request.sentAt - start}, its fetch started at +${flight.startedAt - start}`);
+        problems.push(
+          `I2: request #${request.id} sent at +${request.sentAt - start}, its fetch started at +${flight.startedAt - start}`,
+        );
       }
     }
     return request.reply.promise;
@@ -256,13 +263,17 @@ async function runInterleaving(config: Config, ops: readonly Op[]): Promise<void
     const wire = onTheWire();
     const attachedOnWire = wire.filter(request => !request.flight?.detached);
     if (attachedOnWire.length > 1) {
-      fail(`I1: ${attachedOnWire.length} requests of attached fetches on the wire: #${attachedOnWire.map(r => r.id).join(', #')}`);
+      fail(
+        `I1: ${attachedOnWire.length} requests of attached fetches on the wire: #${attachedOnWire.map(r => r.id).join(', #')}`,
+      );
     }
     if (wire.length > 1 + invalidationsWhileFetching) {
       fail(`I1: ${wire.length} requests on the wire after only ${invalidationsWhileFetching} invalidate() calls during a fetch`);
     }
     if (manager.cachedTokenUsableUntil !== cache?.usableUntil) {
-      fail(`I3: cachedTokenUsableUntil is ${manager.cachedTokenUsableUntil}, expected ${cache?.usableUntil} (${cache?.token ?? 'no token'})`);
+      fail(
+        `I3: cachedTokenUsableUntil is ${manager.cachedTokenUsableUntil}, expected ${cache?.usableUntil} (${cache?.token ?? 'no token'})`,
+      );
     }
     if (flushed && manager.isFetching !== (attached !== undefined)) {
       fail(`I3: isFetching is ${manager.isFetching} but the attached flight is ${attached ? `F${attached.id}` : 'none'}`);
@@ -327,7 +338,9 @@ async function runInterleaving(config: Config, ops: readonly Op[]): Promise<void
       request.usableUntil = request.sentAt + usableMs(outcome.expiresIn, bufferMs);
       tokenRequest.set(`tok-${request.id}`, request);
     }
-    trace.push(`reply to #${request.id}: ${outcome.kind === 'ok' ? `tok-${request.id}, expires_in ${outcome.expiresIn}` : outcome.status}`);
+    trace.push(
+      `reply to #${request.id}: ${outcome.kind === 'ok' ? `tok-${request.id}, expires_in ${outcome.expiresIn}` : outcome.status}`,
+    );
     request.reply.resolve(replyBody(request, outcome));
   };
 
@@ -342,7 +355,9 @@ async function runInterleaving(config: Config, ops: readonly Op[]): Promise<void
           call('stream', op.minMs, op.abortable);
           break;
         case 'abort': {
-          const waiting = calls.filter(entry => entry.controller && entry.result === undefined && entry.abortReason === undefined);
+          const waiting = calls.filter(
+            entry => entry.controller && entry.result === undefined && entry.abortReason === undefined,
+          );
           const entry = waiting[op.pick % Math.max(1, waiting.length)];
           if (entry?.controller) {
             entry.abortReason = new Error(`C${entry.id} aborted`);
@@ -401,7 +416,8 @@ async function runInterleaving(config: Config, ops: readonly Op[]): Promise<void
     const unsettled = calls.filter(entry => entry.result === undefined);
     if (unsettled.length > 0) fail(`I5: calls C${unsettled.map(entry => entry.id).join(', C')} never settled`);
     if (manager.isFetching) fail('I5: isFetching is still true at the end');
-    if (awaitingRequest.length > 0) fail(`I2/I5: fetches F${awaitingRequest.map(f => f.id).join(', F')} never sent their request`);
+    if (awaitingRequest.length > 0)
+      fail(`I2/I5: fetches F${awaitingRequest.map(f => f.id).join(', F')} never sent their request`);
     if (clock.pendingTimers !== 0) fail(`I5: ${clock.pendingTimers} timers left behind`);
 
     for (const entry of calls) {
@@ -456,7 +472,11 @@ describe('concurrency property', () => {
     await fc.assert(
       fc.asyncProperty(
         configArb,
-        opsArb({ expiresIn: [1, 2, 5, 30, 300], advanceMs: [1, 100, 499, 600, 1_000, 1_500, 2_000, 5_000, 30_000], invalidate: true }),
+        opsArb({
+          expiresIn: [1, 2, 5, 30, 300],
+          advanceMs: [1, 100, 499, 600, 1_000, 1_500, 2_000, 5_000, 30_000],
+          invalidate: true,
+        }),
         async (config, ops) => {
           await runInterleaving(config, ops);
         },
@@ -468,7 +488,11 @@ describe('concurrency property', () => {
   it('with refresh-ahead on and no invalidations, background refresh never has more than one request on the wire', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ refreshAhead: fc.constantFrom(0.15, 0.5), bufferSeconds: fc.constant(0), failureCooldownMs: fc.constantFrom(0, 2_000) }),
+        fc.record({
+          refreshAhead: fc.constantFrom(0.15, 0.5),
+          bufferSeconds: fc.constant(0),
+          failureCooldownMs: fc.constantFrom(0, 2_000),
+        }),
         // Short tokens and small clock steps, so that calls often land in the refresh-ahead window.
         opsArb({ expiresIn: [1, 2], advanceMs: [100, 250, 499, 600, 900], invalidate: false }),
         async (config, ops) => {

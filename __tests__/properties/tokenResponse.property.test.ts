@@ -95,7 +95,12 @@ function delayMs(delay: Delay, timeoutMs: number): number {
   }
 }
 
-function answer(reply: WireReply, config: AxiosRequestConfig, clock: FakeClock, timeoutMs: number): MockReply | Promise<MockReply> {
+function answer(
+  reply: WireReply,
+  config: AxiosRequestConfig,
+  clock: FakeClock,
+  timeoutMs: number,
+): MockReply | Promise<MockReply> {
   switch (reply.kind) {
     case 'silent':
       return new Promise<MockReply>(() => undefined);
@@ -157,7 +162,8 @@ function expected(reply: WireReply, bufferMs: number): Expected {
     status,
     transient,
   });
-  if (reply.kind === 'silent' || (reply.kind === 'http' && reply.delay === 'over')) return fail(['TOKEN_ENDPOINT_TIMEOUT'], undefined, true);
+  if (reply.kind === 'silent' || (reply.kind === 'http' && reply.delay === 'over'))
+    return fail(['TOKEN_ENDPOINT_TIMEOUT'], undefined, true);
   if (reply.kind === 'network') {
     if (reply.code === 'ECONNABORTED' || reply.code === 'ETIMEDOUT') return fail(['TOKEN_ENDPOINT_TIMEOUT'], undefined, true);
     if (reply.code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(reply.message)) {
@@ -218,7 +224,22 @@ const expiresInArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(0, -0, 1, 2, 59, 60, 61, 300, 86_400, 86_401, 1e12, 1e308, 1e-300, 0.5, 1.5, 59.999),
   fc.double(),
   fc.nat().map(String),
-  fc.constantFrom(' 300 ', '300', '1.5', '1e3', '-5', '0', '0x10', '', 'Infinity', 'NaN', '300s', '\t42\n', '9'.repeat(400), '١٢٣'),
+  fc.constantFrom(
+    ' 300 ',
+    '300',
+    '1.5',
+    '1e3',
+    '-5',
+    '0',
+    '0x10',
+    '',
+    'Infinity',
+    'NaN',
+    '300s',
+    '\t42\n',
+    '9'.repeat(400),
+    '١٢٣',
+  ),
   fc.jsonValue({ maxDepth: 1 }),
   fc.constant(undefined),
   fc.constant(null),
@@ -236,7 +257,10 @@ const textArb = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary
 
 const oauthErrorArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 5, arbitrary: fc.constant(undefined) },
-  { weight: 2, arbitrary: fc.constantFrom('invalid_client', 'unauthorized_client', 'invalid_scope', 'temporarily_unavailable', '') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('invalid_client', 'unauthorized_client', 'invalid_scope', 'temporarily_unavailable', ''),
+  },
   { weight: 1, arbitrary: textArb },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
 );
@@ -261,7 +285,10 @@ const jsonTextArb = fc.oneof(
 
 const bodyArb: fc.Arbitrary<Body> = fc.oneof(
   { weight: 10, arbitrary: jsonTextArb.map(text => ({ type: 'text' as const, text })) },
-  { weight: 2, arbitrary: jsonTextArb.map(text => ({ type: 'bytes' as const, bytes: new Uint8Array(Buffer.from(text, 'utf8')) })) },
+  {
+    weight: 2,
+    arbitrary: jsonTextArb.map(text => ({ type: 'bytes' as const, bytes: new Uint8Array(Buffer.from(text, 'utf8')) })),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 48 }).map(bytes => ({ type: 'bytes' as const, bytes })) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 48 }).map(text => ({ type: 'text' as const, text })) },
   {
@@ -329,8 +356,22 @@ const httpReplyArb: fc.Arbitrary<HttpReply> = fc.record({
 
 const networkReplyArb: fc.Arbitrary<NetworkReply> = fc.record({
   kind: fc.constant('network' as const),
-  code: fc.constantFrom('ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNABORTED', 'EPROTO', 'ERR_BAD_RESPONSE', undefined),
-  message: fc.constantFrom('Network Error', 'socket hang up', 'maxContentLength size of 1048576 exceeded', 'connect ECONNREFUSED'),
+  code: fc.constantFrom(
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ENOTFOUND',
+    'ETIMEDOUT',
+    'ECONNABORTED',
+    'EPROTO',
+    'ERR_BAD_RESPONSE',
+    undefined,
+  ),
+  message: fc.constantFrom(
+    'Network Error',
+    'socket hang up',
+    'maxContentLength size of 1048576 exceeded',
+    'connect ECONNREFUSED',
+  ),
 });
 
 const replyArb: fc.Arbitrary<WireReply> = fc.oneof(
@@ -524,9 +565,11 @@ async function checkOneGetToken(scenario: Scenario): Promise<void> {
     const fresh = expected(sent[count].reply, scenario.bufferSeconds * 1000);
     expect(refreshed).toEqual({ status: 'fulfilled', value: fresh.ok ? fresh.token : '(not a token)' });
   } else {
-    if (outcome.status !== 'rejected') throw new Error(`resolved "${outcome.value}" from an invalid answer; expected ${verdict.codes.join('|')}`);
+    if (outcome.status !== 'rejected')
+      throw new Error(`resolved "${outcome.value}" from an invalid answer; expected ${verdict.codes.join('|')}`);
     const error = outcome.reason;
-    if (!(error instanceof TokenRequestError)) throw new Error(`rejected with something other than a TokenRequestError: ${describeError(error)}`);
+    if (!(error instanceof TokenRequestError))
+      throw new Error(`rejected with something other than a TokenRequestError: ${describeError(error)}`);
     expect(verdict.codes).toContain(error.code);
     expect(error.status).toBe(verdict.status);
     expect(error.transient).toBe(verdict.transient);
@@ -723,7 +766,9 @@ describe('token response property', () => {
       if (seconds > 0) {
         await h.clock.advance(seconds * 1000 - 1);
         if (h.sent.length !== 1) {
-          throw new Error(`retried after ${h.sent[1].at - h.sent[0].at} ms although Retry-After (${form}) asked for ${seconds * 1000} ms`);
+          throw new Error(
+            `retried after ${h.sent[1].at - h.sent[0].at} ms although Retry-After (${form}) asked for ${seconds * 1000} ms`,
+          );
         }
       }
       await h.clock.advance(1);

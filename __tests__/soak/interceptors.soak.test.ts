@@ -140,12 +140,15 @@ describe('installKeycloakAuth soak', () => {
           // A body the API echoes, so a retry that lost or mangled it would show.
           calls.push(
             api.post('/api/items', { id }, { signal: shutdown.signal }).then(response => {
-              if ((response.data as { id?: unknown })?.id !== id) throw new Error(`POST ${id} echoed ${JSON.stringify(response.data)}`);
+              if ((response.data as { id?: unknown })?.id !== id)
+                throw new Error(`POST ${id} echoed ${JSON.stringify(response.data)}`);
               return response;
             }),
           );
         } else if (i % 10 === 3) {
-          calls.push(api.get(`/api/items/${id}`, { signal: shutdown.signal, kagentiAuth: { minTokenLifetimeMs: STREAM_MIN_LIFETIME_MS } }));
+          calls.push(
+            api.get(`/api/items/${id}`, { signal: shutdown.signal, kagentiAuth: { minTokenLifetimeMs: STREAM_MIN_LIFETIME_MS } }),
+          );
         } else {
           calls.push(api.get(`/api/items/${id}`, { signal: shutdown.signal }));
         }

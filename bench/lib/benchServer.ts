@@ -67,7 +67,13 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
 
   let stats: BenchServerStats = freshStats();
   let late:
-    | (Late401Options & { answered: number; held: ServerResponse[]; released: boolean; timer?: NodeJS.Timeout; releasing?: NodeJS.Timeout })
+    | (Late401Options & {
+        answered: number;
+        held: ServerResponse[];
+        released: boolean;
+        timer?: NodeJS.Timeout;
+        releasing?: NodeJS.Timeout;
+      })
     | undefined;
 
   function freshStats(): BenchServerStats {
@@ -120,12 +126,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       }
       const token = `${(serial++).toString(36)}.${randomBytes(12).toString('base64url')}`;
       tokens.set(token, Date.now() + client.ttlSeconds * 1000);
-      send(
-        res,
-        200,
-        Buffer.from(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: client.ttlSeconds })),
-        { 'cache-control': 'no-store' },
-      );
+      send(res, 200, Buffer.from(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: client.ttlSeconds })), {
+        'cache-control': 'no-store',
+      });
     };
     if (tokenDelayMs > 0) setTimeout(answer, tokenDelayMs);
     else answer();

@@ -48,7 +48,8 @@ function osPrettyName(): string {
 export function versions(): Record<string, string> {
   const read = (name: string) => {
     try {
-      return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+        .version;
     } catch {
       return 'missing';
     }
@@ -56,8 +57,16 @@ export function versions(): Record<string, string> {
   const own = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (dirty) commit += ' + uncommitted lib/ changes';
   } catch {
     // not a git checkout
@@ -140,7 +149,10 @@ export function buildTable(keys: readonly ContenderKey[], results: AllResults, r
     row('Latency across token rotation, p50 / p99 / max ms', key => triple(r[key].rotating));
     row('Same run, no rotation: p50 / p99 / max ms', key => triple(r[key].steady));
     row('p99 with rotation ÷ p99 without (goal: unchanged)', key => fmt(r[key].rotating.p99 / r[key].steady.p99, 2));
-    row('Rotation run: token requests / failed requests', key => `${fmtInt(r[key].rotating.tokenRequests)} / ${fmtInt(r[key].rotating.errors)}`);
+    row(
+      'Rotation run: token requests / failed requests',
+      key => `${fmtInt(r[key].rotating.tokenRequests)} / ${fmtInt(r[key].rotating.errors)}`,
+    );
   }
   const m = results.memory;
   if (m) {
@@ -156,7 +168,11 @@ export function checkGoals(results: AllResults): Report['goals'] {
   const goals: Report['goals'] = [];
   const t = results.tokenRequests;
   if (t) {
-    goals.push({ goal: 'cold burst: 1 token request', value: String(t.coldBurst.ours.tokenRequests), met: t.coldBurst.ours.tokenRequests === 1 && t.coldBurst.ours.failed === 0 });
+    goals.push({
+      goal: 'cold burst: 1 token request',
+      value: String(t.coldBurst.ours.tokenRequests),
+      met: t.coldBurst.ours.tokenRequests === 1 && t.coldBurst.ours.failed === 0,
+    });
     goals.push({
       goal: '401 storm: 1 token request, 0 failed',
       value: `${t.storm.ours.tokenRequests} / ${t.storm.ours.failed}`,
@@ -194,12 +210,20 @@ function escapeCell(text: string): string {
 export function toMarkdown(report: Report): string {
   const labels = report.contenders;
   const lines: string[] = [];
-  lines.push(`Generated ${report.generatedAt} by \`npm run bench\`${report.quick ? ' (**--quick**: fewer rounds, not for comparison)' : ''}; the run took ${Math.round(report.durationSeconds)} s.`);
+  lines.push(
+    `Generated ${report.generatedAt} by \`npm run bench\`${report.quick ? ' (**--quick**: fewer rounds, not for comparison)' : ''}; the run took ${Math.round(report.durationSeconds)} s.`,
+  );
   lines.push('');
-  lines.push(`**Machine:** ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB; Node.js ${report.machine.node}; ${report.machine.os}. ` +
-    `Load average (1/5/15 min) at start ${report.machine.loadAverageStart.join(' / ')}${report.machine.loadAverageEnd ? `, at end ${report.machine.loadAverageEnd.join(' / ')}` : ''}.`);
+  lines.push(
+    `**Machine:** ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB; Node.js ${report.machine.node}; ${report.machine.os}. ` +
+      `Load average (1/5/15 min) at start ${report.machine.loadAverageStart.join(' / ')}${report.machine.loadAverageEnd ? `, at end ${report.machine.loadAverageEnd.join(' / ')}` : ''}.`,
+  );
   lines.push('');
-  lines.push(`**Versions:** ${Object.entries(report.versions).map(([name, version]) => `${name} ${version}`).join('; ')}.`);
+  lines.push(
+    `**Versions:** ${Object.entries(report.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join('; ')}.`,
+  );
   lines.push('');
   lines.push(`| Measure | ${labels.map(c => escapeCell(c.label)).join(' | ')} |`);
   lines.push(`|---|${labels.map(() => '--:').join('|')}|`);
@@ -207,8 +231,12 @@ export function toMarkdown(report: Report): string {
     lines.push(`| ${escapeCell(row.measure)} | ${labels.map(c => escapeCell(row.cells[c.key] ?? '—')).join(' | ')} |`);
   }
   lines.push('');
-  lines.push('¹ The floor sends one fixed token and never refreshes: its token-request and failure counts are for reference, not a target.  ');
-  lines.push('² The naive interceptor never reuses a token, so revoking tokens produces no 401 at all; it pays one token request per API request instead.');
+  lines.push(
+    '¹ The floor sends one fixed token and never refreshes: its token-request and failure counts are for reference, not a target.  ',
+  );
+  lines.push(
+    '² The naive interceptor never reuses a token, so revoking tokens produces no 401 at all; it pays one token request per API request instead.',
+  );
   lines.push('');
   if (report.goals.length) {
     lines.push('**Goals for @boost/kagenti-auth in this run:**');
@@ -230,8 +258,12 @@ export function toText(report: Report): string {
   };
   const first = Math.max(...report.table.map(row => row.measure.length), 7);
   const widths = labels.map(c => Math.max(short[c.key].length, ...report.table.map(row => (row.cells[c.key] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(first) : cell.padStart(widths[i - 1]!))).join('  ');
-  return [line(['Measure', ...labels.map(c => short[c.key])]), ...report.table.map(row => line([row.measure, ...labels.map(c => row.cells[c.key] ?? '—')]))].join('\n');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(first) : cell.padStart(widths[i - 1]!))).join('  ');
+  return [
+    line(['Measure', ...labels.map(c => short[c.key])]),
+    ...report.table.map(row => line([row.measure, ...labels.map(c => row.cells[c.key] ?? '—')])),
+  ].join('\n');
 }
 
 export function writeReport(report: Report): { json: string; md: string } {

@@ -23,18 +23,28 @@ function measure(key: ContenderKey, requests: number): Promise<MemoryResult> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let result: MemoryResult | undefined;
-    child.on('message', (message: { before: number; after: number; requests: number; failed: number; elapsedMs: number; tokenRequests: number }) => {
-      result = {
-        heapBefore: message.before,
-        heapAfter: message.after,
-        retained: message.after - message.before,
-        requests: message.requests,
-        failed: message.failed,
-        elapsedMs: message.elapsedMs,
-        tokenRequests: message.tokenRequests,
-      };
-      child.disconnect();
-    });
+    child.on(
+      'message',
+      (message: {
+        before: number;
+        after: number;
+        requests: number;
+        failed: number;
+        elapsedMs: number;
+        tokenRequests: number;
+      }) => {
+        result = {
+          heapBefore: message.before,
+          heapAfter: message.after,
+          retained: message.after - message.before,
+          requests: message.requests,
+          failed: message.failed,
+          elapsedMs: message.elapsedMs,
+          tokenRequests: message.tokenRequests,
+        };
+        child.disconnect();
+      },
+    );
     child.on('error', reject);
     child.on('exit', code => (result ? resolve(result) : reject(new Error(`memory child for ${key} exited with ${code}`))));
   });

@@ -70,7 +70,9 @@ export async function runOverhead(
       perRound.get(task.name as ContenderKey)!.push(result.latency.mean * 1000);
       samples.set(task.name as ContenderKey, samples.get(task.name as ContenderKey)! + result.latency.samplesCount);
     }
-    log(`  round ${round + 1}/${options.rounds}: ${keys.map(key => `${key} ${perRound.get(key)!.at(-1)!.toFixed(1)} µs`).join(', ')}`);
+    log(
+      `  round ${round + 1}/${options.rounds}: ${keys.map(key => `${key} ${perRound.get(key)!.at(-1)!.toFixed(1)} µs`).join(', ')}`,
+    );
   }
   if (sink === 0) throw new Error('no responses');
 

@@ -97,7 +97,9 @@ export async function runThroughput(
         await sleep(10);
       }
       if (options.rounds > 8 && (round + 1) % 4 !== 0 && round + 1 !== options.rounds) continue;
-      log(`  round ${round + 1}/${options.rounds}: ${keys.map(key => `${key} ${Math.round(perRound.get(key)!.at(-1)!)}/s`).join(', ')}`);
+      log(
+        `  round ${round + 1}/${options.rounds}: ${keys.map(key => `${key} ${Math.round(perRound.get(key)!.at(-1)!)}/s`).join(', ')}`,
+      );
     }
     const stats = await server.stats();
     const floor = perRound.get('bare');

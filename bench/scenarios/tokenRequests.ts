@@ -102,7 +102,10 @@ export async function late401s(key: ContenderKey, count = 200): Promise<LateResu
   });
 }
 
-export async function runTokenRequestScenarios(keys: readonly ContenderKey[], log: (line: string) => void): Promise<TokenRequestResults> {
+export async function runTokenRequestScenarios(
+  keys: readonly ContenderKey[],
+  log: (line: string) => void,
+): Promise<TokenRequestResults> {
   const results = { coldBurst: {}, storm: {}, late: {} } as TokenRequestResults;
   for (const key of keys) {
     results.coldBurst[key] = await coldBurst(key);

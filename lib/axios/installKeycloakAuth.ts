@@ -1,10 +1,4 @@
-import {
-  AxiosError,
-  CanceledError,
-  type AxiosInstance,
-  type AxiosResponse,
-  type InternalAxiosRequestConfig,
-} from 'axios';
+import { AxiosError, CanceledError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { LoggerLike } from '../logging/LoggerLike';
 import type { KagentiAuthRequestOptions } from './KagentiAuthRequestOptions';
 import { isTokenRejection } from './parseWwwAuthenticate';

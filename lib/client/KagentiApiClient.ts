@@ -49,7 +49,9 @@ function assertHeaderSafeUserRef(userRef: unknown): asserts userRef is string {
   if (typeof userRef !== 'string') throw new TypeError(`userRef must be a string, got ${typeof userRef}`);
   if (userRef.length === 0) throw new TypeError('userRef must not be empty');
   if (userRef.length > MAX_USER_REF_LENGTH) {
-    throw new TypeError(`userRef is ${userRef.length} characters long; at most ${MAX_USER_REF_LENGTH} are sent in ${BACKSTAGE_USER_HEADER}`);
+    throw new TypeError(
+      `userRef is ${userRef.length} characters long; at most ${MAX_USER_REF_LENGTH} are sent in ${BACKSTAGE_USER_HEADER}`,
+    );
   }
   if (!HEADER_SAFE.test(userRef)) {
     const index = [...userRef].findIndex((char, i, all) => {

@@ -19,9 +19,18 @@ const tokenEndpoint = nonEmptyString('tokenEndpoint').superRefine((value, ctx) =
 
 // Backstage substitutes environment variables as strings, so "60" must count as 60.
 const tokenExpiryBufferSeconds = z
-  .union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number)], {
-    error: 'tokenExpiryBufferSeconds must be a whole number of seconds',
-  })
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^\s*\d+\s*$/)
+        .transform(Number),
+    ],
+    {
+      error: 'tokenExpiryBufferSeconds must be a whole number of seconds',
+    },
+  )
   .refine(value => Number.isSafeInteger(value) && value >= 0, {
     message: 'tokenExpiryBufferSeconds must be a whole number of seconds, 0 or more',
   });

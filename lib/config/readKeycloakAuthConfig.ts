@@ -1,8 +1,5 @@
 import { ConfigurationError } from '../errors/ConfigurationError';
-import {
-  DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS,
-  kagentiAuthConfigSchema,
-} from './kagentiAuthConfigSchema';
+import { DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS, kagentiAuthConfigSchema } from './kagentiAuthConfigSchema';
 
 /** Where the auth settings live in app-config. */
 export const KAGENTI_AUTH_CONFIG_PATH = 'boost.kagenti.auth';
@@ -49,10 +46,7 @@ function rawFromConfig(config: ConfigLike): unknown {
     try {
       return get.call(node, key);
     } catch {
-      throw new ConfigurationError(
-        `${KAGENTI_AUTH_CONFIG_PATH}.${key} has the wrong type`,
-        [key],
-      );
+      throw new ConfigurationError(`${KAGENTI_AUTH_CONFIG_PATH}.${key} has the wrong type`, [key]);
     }
   };
   return {

@@ -156,7 +156,8 @@ export class KeycloakTokenManager {
   constructor(options: KeycloakTokenManagerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('KeycloakTokenManager needs an options object');
     const { tokenEndpoint, clientId, clientSecret } = options;
-    const endpointProblem = typeof tokenEndpoint === 'string' ? tokenEndpointProblem(tokenEndpoint) : 'tokenEndpoint must be a string';
+    const endpointProblem =
+      typeof tokenEndpoint === 'string' ? tokenEndpointProblem(tokenEndpoint) : 'tokenEndpoint must be a string';
     if (endpointProblem) throw new TypeError(endpointProblem);
     if (typeof clientId !== 'string' || clientId.length === 0) throw new TypeError('clientId must be a non-empty string');
     if (typeof clientSecret === 'string' ? clientSecret.length === 0 : typeof clientSecret !== 'function') {

@@ -53,10 +53,8 @@ const NETWORK_ERROR_CODES = new Set([
 const OAUTH_ERROR_HINTS: Record<string, string> = {
   invalid_client:
     'Check the client id and secret (boost.kagenti.auth.clientId and clientSecret) and that the client has client authentication turned on.',
-  unauthorized_client:
-    'Check that service accounts ("Service accounts roles") are enabled for the client in Keycloak.',
-  unsupported_grant_type:
-    'Check that the client credentials grant (service accounts) is enabled for the client in Keycloak.',
+  unauthorized_client: 'Check that service accounts ("Service accounts roles") are enabled for the client in Keycloak.',
+  unsupported_grant_type: 'Check that the client credentials grant (service accounts) is enabled for the client in Keycloak.',
   invalid_scope: 'Check the requested scope: it must be a client scope assigned to the client.',
   invalid_request: 'Check tokenEndpoint and the client settings in Keycloak.',
   invalid_grant: 'Check that the client is enabled in Keycloak.',
@@ -67,11 +65,13 @@ const OAUTH_ERROR_HINTS: Record<string, string> = {
  * Never rejects with an AxiosError (its `config` carries the secret): every failure is a
  * `TokenRequestError` built from safe parts only, or the abort reason of `signal`.
  */
-export async function requestClientCredentialsToken(
-  request: ClientCredentialsRequest,
-): Promise<ClientCredentialsToken> {
+export async function requestClientCredentialsToken(request: ClientCredentialsRequest): Promise<ClientCredentialsToken> {
   const endpoint = describeEndpoint(request.tokenEndpoint);
-  const fail = (code: TokenRequestErrorCode, message: string, extra: Partial<ConstructorParameters<typeof TokenRequestError>[1]> = {}) =>
+  const fail = (
+    code: TokenRequestErrorCode,
+    message: string,
+    extra: Partial<ConstructorParameters<typeof TokenRequestError>[1]> = {},
+  ) =>
     new TokenRequestError(`Token request to ${endpoint} failed: ${message}`, {
       code,
       tokenEndpoint: endpoint,
@@ -232,7 +232,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Makes server-sent text safe and short enough for a message: no controls, no secrets. */
 function clean(text: string, redactor: Redactor, max: number): string {
-  const flat = redactor.redact(text).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const flat = redactor
+    .redact(text)
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
@@ -297,11 +300,11 @@ function parseTokenResponse(
         typeof parsed.value.error_description === 'string' ? clean(parsed.value.error_description, redactor, 500) : undefined;
       const hint = OAUTH_ERROR_HINTS[error] ?? httpHint(status);
       return throwing(
-        fail(
-          'TOKEN_ENDPOINT_OAUTH_ERROR',
-          `${error} (HTTP ${status})${description ? `: ${description}` : ''}. ${hint}`,
-          { ...extra, error, ...(description ? { errorDescription: description } : {}) },
-        ),
+        fail('TOKEN_ENDPOINT_OAUTH_ERROR', `${error} (HTTP ${status})${description ? `: ${description}` : ''}. ${hint}`, {
+          ...extra,
+          error,
+          ...(description ? { errorDescription: description } : {}),
+        }),
       );
     }
     return throwing(fail('TOKEN_ENDPOINT_HTTP_ERROR', `HTTP ${status} (${describedType}). ${httpHint(status)}`, extra));
@@ -309,7 +312,11 @@ function parseTokenResponse(
 
   if (parsed.kind === 'empty') {
     return throwing(
-      fail('TOKEN_RESPONSE_INVALID', `HTTP ${status} with an empty body. Check that tokenEndpoint is Keycloak's token endpoint.`, { status }),
+      fail(
+        'TOKEN_RESPONSE_INVALID',
+        `HTTP ${status} with an empty body. Check that tokenEndpoint is Keycloak's token endpoint.`,
+        { status },
+      ),
     );
   }
   if (parsed.kind === 'not-json') {
@@ -323,22 +330,32 @@ function parseTokenResponse(
   }
   const value = parsed.value;
   if (!isRecord(value)) {
-    return throwing(fail('TOKEN_RESPONSE_INVALID', `HTTP ${status} with JSON that is not an object. Check tokenEndpoint.`, { status }));
+    return throwing(
+      fail('TOKEN_RESPONSE_INVALID', `HTTP ${status} with JSON that is not an object. Check tokenEndpoint.`, { status }),
+    );
   }
   if (typeof value.access_token !== 'string' || value.access_token.length === 0) {
     if (typeof value.error === 'string' && value.error) {
       const error = clean(value.error, redactor, 100);
       return throwing(
-        fail('TOKEN_ENDPOINT_OAUTH_ERROR', `${error} (HTTP ${status}). ${OAUTH_ERROR_HINTS[error] ?? 'Check the client settings in Keycloak.'}`, {
-          status,
-          error,
-        }),
+        fail(
+          'TOKEN_ENDPOINT_OAUTH_ERROR',
+          `${error} (HTTP ${status}). ${OAUTH_ERROR_HINTS[error] ?? 'Check the client settings in Keycloak.'}`,
+          {
+            status,
+            error,
+          },
+        ),
       );
     }
     return throwing(
-      fail('TOKEN_RESPONSE_INVALID', `HTTP ${status} without an access_token. Check that tokenEndpoint is Keycloak's token endpoint.`, {
-        status,
-      }),
+      fail(
+        'TOKEN_RESPONSE_INVALID',
+        `HTTP ${status} without an access_token. Check that tokenEndpoint is Keycloak's token endpoint.`,
+        {
+          status,
+        },
+      ),
     );
   }
   if (!HEADER_SAFE_TOKEN.test(value.access_token)) {
@@ -351,7 +368,8 @@ function parseTokenResponse(
     );
   }
   if (value.token_type !== undefined && (typeof value.token_type !== 'string' || value.token_type.toLowerCase() !== 'bearer')) {
-    const shown = typeof value.token_type === 'string' ? `"${clean(value.token_type, redactor, 40)}"` : `of type ${typeof value.token_type}`;
+    const shown =
+      typeof value.token_type === 'string' ? `"${clean(value.token_type, redactor, 40)}"` : `of type ${typeof value.token_type}`;
     return throwing(
       fail('TOKEN_RESPONSE_INVALID', `token_type ${shown} is not Bearer; only Bearer tokens are supported.`, { status }),
     );
