@@ -10,7 +10,7 @@ const root = (auth: unknown) => ({ boost: { kagenti: { auth } } });
 // Each case runs against a plain object and against Backstage's ConfigReader.
 const sources: Array<[string, (data: object) => object]> = [
   ['a plain object', data => data],
-  ['a Backstage ConfigReader', data => new ConfigReader(data as never)],
+  ['a Backstage ConfigReader', data => new ConfigReader(data)],
 ];
 
 function readError(config: object): ConfigurationError {

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   log(
     `bench on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load average ${machine.loadAverageStart.join(' ')}`,
   );
-  if (machine.loadAverageStart[0]! > machine.cores)
+  if (machine.loadAverageStart[0] > machine.cores)
     log('warning: the machine is busy (load average above the core count); expect noisy numbers');
 
   const results: AllResults = {};

@@ -217,7 +217,7 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
         reason: 'malformed authorization header',
       };
     }
-    const token = match[1]!;
+    const token = match[1];
     if (revoked.has(token)) {
       return { ok: false, status: 401, challenge: invalidTokenChallenge('token revoked'), reason: 'revoked locally' };
     }
@@ -314,10 +314,10 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     requests.push(record);
     if (bearer !== undefined) tokensSeen.push(bearer);
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-    res.writeHead = ((...args: unknown[]) => {
+    res.writeHead = (...args: unknown[]) => {
       record.status = args[0] as number;
       return writeHead(...args);
-    }) as typeof res.writeHead;
+    };
 
     const handle = async (): Promise<void> => {
       if (parsed.pathname === '/health') {

@@ -179,8 +179,8 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
   child.once('exit', () => live.delete(child));
 
   let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_KEEP);
   });
 
@@ -198,8 +198,8 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
     const timer = setTimeout(() => fail(`no READY line within ${timeoutMs} ms`), timeoutMs);
     child.on('error', err => fail(err.message));
     child.once('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
       stdout += chunk;
       const newline = stdout.indexOf('\n');
       if (newline === -1 || settled) return;

@@ -8,7 +8,7 @@ export function serializeEveryWay(error: unknown): string {
     parts.push(error.message, error.stack ?? '');
     let cause: unknown = error.cause;
     for (let depth = 0; cause !== undefined && depth < 5; depth++) {
-      parts.push(inspect(cause, { depth: 10 }), String(cause));
+      parts.push(inspect(cause, { depth: 10 }), cause instanceof Error ? cause.toString() : inspect(cause));
       try {
         parts.push(JSON.stringify(cause) ?? '');
       } catch {

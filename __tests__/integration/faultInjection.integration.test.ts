@@ -329,7 +329,7 @@ describe('Keycloak rate limiting (429)', () => {
 
     // The server asked for 10 s: a caller inside them gets the same error, with no request.
     const [again] = await callApi(harness);
-    expect(again!.ok).toBe(false);
+    expect(again.ok).toBe(false);
     expect((again as { error: unknown }).error).toBe(error);
     expect(await tokenRequestStatuses()).toEqual([429]);
     await finish(harness);
@@ -443,6 +443,7 @@ describe('permanent failures: one request, then the cool-down', () => {
     expect(retryDelays(harness)).toEqual([]);
 
     // Inside the window: the same error, at once, for API callers and direct callers alike.
+    // eslint-disable-next-line @typescript-eslint/await-thenable -- settled outcomes and one pending call, together
     const during = await Promise.all([...(await callApi(harness, 5)), settle(harness, harness.manager.getToken())]);
     expect(Date.now() - sentAt).toBeLessThan(COOLDOWN_MS);
     for (const outcome of during) expect(outcome).toEqual({ ok: false, error: first });
@@ -532,7 +533,7 @@ describe('Kagenti answering 401', () => {
     const harness = setup();
     expectAllOk(await callApi(harness));
     const [revoked] = kagenti.tokensSeen;
-    kagenti.revoke(revoked!);
+    kagenti.revoke(revoked);
     kagenti.clear();
 
     const outcomes = await callApi(harness, 30);
@@ -545,7 +546,7 @@ describe('Kagenti answering 401', () => {
     expect(fresh).toHaveLength(30);
     expect(new Set(fresh).size).toBe(1);
     expect(harness.logger.matching(/retrying once with a fresh token/)).toHaveLength(30);
-    harness.tokens.add(revoked!);
+    harness.tokens.add(revoked);
     await finish(harness);
   });
 
@@ -576,7 +577,7 @@ describe('Kagenti answering 401', () => {
     kagenti.setAlways401(true);
     for (let call = 1; call <= 3; call += 1) {
       const [outcome] = await callApi(harness);
-      expect(outcome!.ok).toBe(false);
+      expect(outcome.ok).toBe(false);
       const error = (outcome as { error: unknown }).error;
       expect(axios.isAxiosError(error)).toBe(true);
       if (!axios.isAxiosError(error)) return;
@@ -613,7 +614,7 @@ describe('Kagenti answering 401', () => {
     kagenti.setChallenge('Bearer realm="kagenti", error="insufficient_scope", scope="kagenti-admin"');
     kagenti.failNext401(1);
     const [rejected] = await callApi(harness);
-    expect(rejected!.ok).toBe(false);
+    expect(rejected.ok).toBe(false);
     expect((rejected as { error: { response?: { status?: number } } }).error.response?.status).toBe(401);
     expect(kagenti.requests).toHaveLength(1);
 
@@ -644,7 +645,7 @@ describe('callers leaving and close()', () => {
     const directOutcome = await direct;
     expect(directOutcome).toEqual({ ok: false, error: new Error('caller gave up') });
     const [apiOutcome] = await apiLeaving;
-    expect(apiOutcome!.ok).toBe(false);
+    expect(apiOutcome.ok).toBe(false);
     expect(axios.isCancel((apiOutcome as { error: unknown }).error)).toBe(true);
     expect(await directReleasedWhileFetching).toBe(true);
     expect(await apiReleasedWhileFetching).toBe(true);

@@ -64,8 +64,8 @@ describe('with JWT access tokens', () => {
     const tokens = new Set(kagenti.tokensSeen);
     expect(tokens.size).toBe(1);
     const [jwt] = [...tokens];
-    expect(decodePart(jwt!, 0)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
-    expect(decodePart(jwt!, 1)).toMatchObject({ iss: tokenServer.issuer });
+    expect(decodePart(jwt, 0)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
+    expect(decodePart(jwt, 1)).toMatchObject({ iss: tokenServer.issuer });
   });
 
   it('heals a JWT the API has stopped accepting with one refetch and one retry', async () => {

@@ -58,7 +58,7 @@ function redirectPath(target: string): string {
 function authorizationOf(server: PlainServerHandle, path: string): string | undefined {
   const seen = server.requests.filter(request => request.path === path);
   expect(seen).toHaveLength(1);
-  return seen[0]!.headers.authorization;
+  return seen[0].headers.authorization;
 }
 
 /**
@@ -218,6 +218,7 @@ describe('follow-redirects alone (the redirect engine under axios’s Node adapt
     on(event: 'end', listener: () => void): FollowResponse;
   }
   // follow-redirects ships no types; only `http.request` is used.
+  /* eslint-disable @typescript-eslint/no-require-imports -- no types to import */
   const followHttp = (
     require('follow-redirects') as {
       http: {

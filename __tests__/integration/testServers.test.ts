@@ -329,7 +329,7 @@ describe('kagenti server', () => {
       backstageUser: 'user:default/alice',
       status: 200,
     });
-    expect(kagenti.requests[0]!.headers['x-backstage-user']).toBe('user:default/alice');
+    expect(kagenti.requests[0].headers['x-backstage-user']).toBe('user:default/alice');
 
     const tools = await http.get(`${kagenti.url}/api/v1/tools`, { headers: { authorization: `Bearer ${token}` } });
     expect(tools.status).toBe(200);
@@ -427,7 +427,7 @@ describe('kagenti server', () => {
       .map(block => /^event: (.*)$/m.exec(block)?.[1]);
     expect(events).toEqual(['message', 'message', 'message', 'done']);
     expect(text).toContain('data: {"index":2,"delta":"chunk 2"}');
-    expect(arrivals[arrivals.length - 1]! - arrivals[0]!).toBeGreaterThanOrEqual(70);
+    expect(arrivals[arrivals.length - 1] - arrivals[0]).toBeGreaterThanOrEqual(70);
   });
 });
 
@@ -449,7 +449,7 @@ describe('jwt format', () => {
       sub: 'kagenti-basic',
       scope: 'kagenti',
     });
-    expect((payload!.exp as number) - (payload!.iat as number)).toBe(300);
+    expect((payload.exp as number) - (payload.iat as number)).toBe(300);
 
     // JWT access tokens are not stored, so introspection cannot vouch for them...
     expect((await jwtAuth.introspect(token)).active).toBe(false);
@@ -457,7 +457,7 @@ describe('jwt format', () => {
     const accepted = await http.get(`${jwtKagenti.url}/api/v1/agents`, { headers: { authorization: `Bearer ${token}` } });
     expect(accepted.status).toBe(200);
     const [h, p, s] = token.split('.');
-    const tampered = `${h}.${p}.${s!.slice(0, -4)}AAAA`;
+    const tampered = `${h}.${p}.${s.slice(0, -4)}AAAA`;
     const rejected = await http.get(`${jwtKagenti.url}/api/v1/agents`, { headers: { authorization: `Bearer ${tampered}` } });
     expect(rejected.status).toBe(401);
   });
@@ -477,7 +477,7 @@ describe('plain server', () => {
     expect(followed.status).toBe(200);
     expect(followed.data).toEqual({ ok: true, path: '/landing' });
     expect(plain.requests.map(request => request.path)).toEqual(['/redirect', '/redirect', '/landing']);
-    expect(plain.requests[2]!.headers['x-probe']).toBe('yes');
+    expect(plain.requests[2].headers['x-probe']).toBe('yes');
 
     expect((await http.get(`${plain.url}/anything`, { params: { status: 401 } })).status).toBe(401);
   });

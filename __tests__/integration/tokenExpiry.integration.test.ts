@@ -106,11 +106,11 @@ it('with a 1 s buffer, swaps to a new token before the old one expires: no 401, 
   expect((await client.requestCore({ method: 'GET', path: '/api/v1/agents' })).status).toBe(200);
   const [first] = kagenti.tokensSeen;
 
-  const { outcomes, expiresAt } = await callAcrossExpiryOf(client, first!);
+  const { outcomes, expiresAt } = await callAcrossExpiryOf(client, first);
 
   expect(outcomes.filter(outcome => outcome.error !== undefined)).toEqual([]);
   expect(outcomes.filter(outcome => outcome.at > expiresAt).length).toBeGreaterThanOrEqual(1);
-  expect((await tokenServer.introspect(first!)).active).toBe(false);
+  expect((await tokenServer.introspect(first)).active).toBe(false);
   const { tokenRequests } = await tokenServer.stats();
   expect(tokenRequests.total).toBe(2);
   expect(kagenti.requests.filter(request => request.status !== 200)).toEqual([]);
@@ -133,7 +133,7 @@ it('with no buffer, the one request that meets the expired token is healed by a 
   expect((await client.requestCore({ method: 'GET', path: '/api/v1/agents' })).status).toBe(200);
   const [first] = kagenti.tokensSeen;
 
-  const { outcomes, expiresAt } = await callAcrossExpiryOf(client, first!);
+  const { outcomes, expiresAt } = await callAcrossExpiryOf(client, first);
 
   expect(outcomes.filter(outcome => outcome.error !== undefined)).toEqual([]);
   expect(outcomes.every(outcome => outcome.status === 200)).toBe(true);
@@ -145,6 +145,6 @@ it('with no buffer, the one request that meets the expired token is healed by a 
   expect(refused).toHaveLength(1);
   expect(refused[0]).toMatchObject({ status: 401, token: first });
   const second = kagenti.tokensSeen.find(token => token !== first);
-  const retry = kagenti.requests[kagenti.requests.indexOf(refused[0]!) + 1];
+  const retry = kagenti.requests[kagenti.requests.indexOf(refused[0]) + 1];
   expect(retry).toMatchObject({ status: 200, token: second });
 }, 10_000);

@@ -126,7 +126,7 @@ export function buildTable(keys: readonly ContenderKey[], results: AllResults, r
     row('401 storm, 200 in flight: token requests (goal 1)', key => fmtInt(t.storm[key].tokenRequests));
     row('401 storm: failed requests (goal 0)', key => fmtInt(t.storm[key].failed));
     row('Late 401s (199 arrive after the refresh): token requests (goal 0)', key =>
-      t.late[key].lateTokenRequests === undefined ? 'n/a²' : fmtInt(t.late[key].lateTokenRequests!),
+      t.late[key].lateTokenRequests === undefined ? 'n/a²' : fmtInt(t.late[key].lateTokenRequests),
     );
     row('Late 401s: failed requests (goal 0)', key => fmtInt(t.late[key].failed));
   }
@@ -259,7 +259,7 @@ export function toText(report: Report): string {
   const first = Math.max(...report.table.map(row => row.measure.length), 7);
   const widths = labels.map(c => Math.max(short[c.key].length, ...report.table.map(row => (row.cells[c.key] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(first) : cell.padStart(widths[i - 1]!))).join('  ');
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(first) : cell.padStart(widths[i - 1]))).join('  ');
   return [
     line(['Measure', ...labels.map(c => short[c.key])]),
     ...report.table.map(row => line([row.measure, ...labels.map(c => row.cells[c.key] ?? '—')])),

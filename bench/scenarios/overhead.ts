@@ -10,6 +10,7 @@ import { forceGc, median, rotate } from '../lib/stats';
  * tinybench is ESM-only. This package compiles to CommonJS, where TypeScript would turn
  * `import()` into `require()`, which fails for ESM before Node 20.19; a real dynamic import works on every version.
  */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the reason is above
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 export interface OverheadResult {
@@ -80,7 +81,7 @@ export async function runOverhead(
   const results = {} as Record<ContenderKey, OverheadResult>;
   for (const key of keys) {
     const rounds = perRound.get(key)!;
-    const ratios = floor ? rounds.map((value, i) => value / floor[i]!) : [];
+    const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];
     const us = median(rounds);
     results[key] = {
       usPerRequest: us,

@@ -107,13 +107,13 @@ export async function runThroughput(
     const results = {} as Record<ContenderKey, ThroughputResult>;
     for (const key of keys) {
       const rounds = perRound.get(key)!;
-      const ratios = floor ? rounds.map((value, i) => value / floor[i]!) : [];
+      const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];
       const cpuRounds = cpuPerRound.get(key)!;
       results[key] = {
         requestsPerSecond: median(rounds),
         ratioToFloor: median(ratios),
         cpuUsPerRequest: median(cpuRounds),
-        cpuRatioToFloor: cpuFloor ? median(cpuRounds.map((value, i) => value / cpuFloor[i]!)) : NaN,
+        cpuRatioToFloor: cpuFloor ? median(cpuRounds.map((value, i) => value / cpuFloor[i])) : NaN,
         cpuRounds,
         rounds,
         ratios,

@@ -258,15 +258,15 @@ export function installKeycloakAuth(
     },
     async (error: unknown) => {
       const axiosError = error as AxiosError;
-      const config = axiosError?.config as InternalAxiosRequestConfig | undefined;
+      const config = axiosError?.config;
       const token = config ? sentTokens.get(config) : undefined;
       if (!config || token === undefined) throw error;
       sentTokens.delete(config);
 
       const response = axiosError.response;
       const retried = config.kagentiAuth !== undefined && retriedMarks.has(config.kagentiAuth);
-      const wwwAuthenticate = response?.headers?.['www-authenticate'];
-      const challenge = Array.isArray(wwwAuthenticate) ? wwwAuthenticate.join(', ') : wwwAuthenticate;
+      const wwwAuthenticate: unknown = response?.headers?.['www-authenticate'];
+      const challenge: unknown = Array.isArray(wwwAuthenticate) ? wwwAuthenticate.join(', ') : wwwAuthenticate;
       const tokenRejected = response?.status === 401 && isTokenRejection(typeof challenge === 'string' ? challenge : undefined);
       // A rejected token that was not just refreshed is not reused. After a retry the token is
       // kept: refetching it again would double the token requests of an API that rejects every

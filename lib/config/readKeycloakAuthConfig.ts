@@ -42,18 +42,19 @@ function rawFromConfig(config: ConfigLike): unknown {
   if (typeof node.getOptional === 'function') return node.getOptional();
 
   // A minimal Config without getOptional: read key by key, translating its type errors.
+  const source = node;
   const read = <T>(key: string, get: (key: string) => T): T | undefined => {
     try {
-      return get.call(node, key);
+      return get(key);
     } catch {
       throw new ConfigurationError(`${KAGENTI_AUTH_CONFIG_PATH}.${key} has the wrong type`, [key]);
     }
   };
   return {
-    tokenEndpoint: read('tokenEndpoint', node.getOptionalString),
-    clientId: read('clientId', node.getOptionalString),
-    clientSecret: read('clientSecret', node.getOptionalString),
-    tokenExpiryBufferSeconds: read('tokenExpiryBufferSeconds', node.getOptionalNumber),
+    tokenEndpoint: read('tokenEndpoint', key => source.getOptionalString(key)),
+    clientId: read('clientId', key => source.getOptionalString(key)),
+    clientSecret: read('clientSecret', key => source.getOptionalString(key)),
+    tokenExpiryBufferSeconds: read('tokenExpiryBufferSeconds', key => source.getOptionalNumber(key)),
   };
 }
 

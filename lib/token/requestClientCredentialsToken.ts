@@ -234,6 +234,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 function clean(text: string, redactor: Redactor, max: number): string {
   const flat = redactor
     .redact(text)
+    // Control characters from the server must not reach a log line as they are.
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
