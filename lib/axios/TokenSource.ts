@@ -1,0 +1,8 @@
+/** What the interceptors need of a token source; `KeycloakTokenManager` has it. */
+export interface TokenSource {
+  getToken(options?: { signal?: AbortSignal }): Promise<string>;
+  /** A usable cached token without waiting, or undefined; lets the interceptor skip a promise. */
+  getCachedToken?(): string | undefined;
+  getTokenForStreaming(minLifetimeMs: number, options?: { signal?: AbortSignal }): Promise<string>;
+  invalidate(token?: string): boolean;
+}

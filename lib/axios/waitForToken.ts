@@ -1,0 +1,47 @@
+import { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import type { TokenSource } from './TokenSource';
+
+/**
+ * Gets the token a request needs, bounded by the request's own `timeout` and `signal`: axios only
+ * starts its timer once the interceptors are done, and a token fetch with retries can take far longer.
+ * A timeout rejects as axios' own `ECONNABORTED` error, a caller's abort as a `CanceledError`.
+ */
+export async function waitForToken(tokens: TokenSource, config: InternalAxiosRequestConfig): Promise<string> {
+  const callerSignal = config.signal as AbortSignal | undefined;
+  const timeoutMs = typeof config.timeout === 'number' && config.timeout > 0 ? config.timeout : 0;
+  let signal = callerSignal;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  let onCallerAbort: (() => void) | undefined;
+  if (timeoutMs > 0) {
+    const controller = new AbortController();
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    timer.unref?.();
+    if (callerSignal?.aborted) controller.abort();
+    onCallerAbort = () => controller.abort();
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    signal = controller.signal;
+  }
+  const min = config.kagentiAuth?.minTokenLifetimeMs;
+  try {
+    return min !== undefined
+      ? await tokens.getTokenForStreaming(min, signal ? { signal } : {})
+      : await tokens.getToken(signal ? { signal } : {});
+  } catch (error) {
+    if (timedOut) {
+      throw new AxiosError(
+        `timeout of ${timeoutMs}ms exceeded while waiting for a Keycloak token`,
+        AxiosError.ECONNABORTED,
+        config,
+      );
+    }
+    if (callerSignal?.aborted) throw new CanceledError(undefined, undefined, config);
+    throw error;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (onCallerAbort) callerSignal?.removeEventListener('abort', onCallerAbort);
+  }
+}
