@@ -93,6 +93,11 @@ const instance = axios.create({ baseURL: 'https://kagenti.example' });
 installKeycloakAuth(instance, manager).eject();
 void instance.get('/x', { kagentiAuth: { minTokenLifetimeMs: 1000 } });
 const perRequest: NonNullable<AxiosRequestConfig['kagentiAuth']> = { skip: true };
+// Fail if our types degrade to `any` (an unresolved import inside them would do that):
+// @ts-expect-error a plain object is not an axios instance
+installKeycloakAuth({}, manager);
+// @ts-expect-error skip is a boolean
+void instance.get('/x', { kagentiAuth: { skip: 'yes' } });
 const client: KagentiApiClient = new KagentiApiClient({ baseUrl: 'https://kagenti.example', tokenManager: manager });
 const config: KeycloakAuthConfig | undefined = undefined;
 void [perRequest, client, config];
@@ -112,3 +117,4 @@ consumer node16-cjs commonjs check.ts node16 node16
 consumer node16-esm commonjs check.mts node16 node16
 consumer nodenext-esm module check.ts nodenext nodenext
 consumer bundler module check.ts esnext bundler
+echo "check-pack: all checks passed in ${SECONDS} s"
