@@ -36,7 +36,8 @@ function configFor(entry) {
       },
       apiReport: {
         enabled: true,
-        reportFileName: entry.report,
+        // api-extractor appends .api.md itself.
+        reportFileName: entry.report.replace(/\.api\.md$/, ''),
         reportFolder: join(root, 'api-reports'),
         reportTempFolder: join(root, 'temp/api-reports'),
       },
