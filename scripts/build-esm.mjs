@@ -68,7 +68,16 @@ function writeEsmDeclaration(file) {
 
 function writeEsmWrapper(entry) {
   const require = createRequire(join(root, 'package.json'));
-  const names = Object.keys(require(join(root, entry.cjs))).filter(name => name !== '__esModule');
+  let loaded;
+  try {
+    loaded = require(join(root, entry.cjs));
+  } catch (error) {
+    // Its names come from loading it: an entry must load with no more than its imports.
+    throw new Error(`${entry.cjs} (entry "${entry.subpath}") does not load, so its ESM names cannot be listed`, {
+      cause: error,
+    });
+  }
+  const names = Object.keys(loaded).filter(name => name !== '__esModule');
   const target = join(root, entry.esm);
   let from = relative(dirname(target), join(root, entry.cjs)).split(sep).join(posix.sep);
   if (!from.startsWith('.')) from = `./${from}`;
