@@ -38,5 +38,6 @@ export { KagentiAuthError } from './errors/KagentiAuthError';
 export { ConfigurationError } from './errors/ConfigurationError';
 export { TokenRequestError } from './errors/TokenRequestError';
 export type { TokenRequestErrorCode } from './errors/TokenRequestError';
+export type { TokenRequestErrorDetails } from './errors/TokenRequestError';
 
 export type { LoggerLike } from './logging/LoggerLike';

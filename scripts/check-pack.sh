@@ -1,42 +1,120 @@
 #!/usr/bin/env bash
-# Builds and packs the package, installs the tarball (with axios) into an empty folder, and
-# checks that require() exposes the public names and that the types compile against it.
+# The package as users get it. Builds and packs it, lints the package (publint --strict, attw),
+# installs the tarball (with axios) into an empty folder, then for every entry point in
+# scripts/entries.json: loads it with require() and with import (and checks both give the very
+# same objects: one runtime copy), and compiles a TypeScript consumer in each resolution mode
+# (node10 CJS, node16 CJS, node16 ESM .mts, nodenext ESM, bundler) that puts the interceptor on
+# axios.create(...) and uses the `kagentiAuth` request option.
+# KEEP_CHECK_PACK=1 keeps the consumer folder for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo="$PWD"
 
+node scripts/package-fields.mjs --check
 npm run build --silent
-tarball="$(npm pack --silent | tail -n 1)"
+# The build just ran: skip prepack's second one.
+tarball="$repo/$(npm pack --silent --ignore-scripts | tail -n 1)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work" "$tarball"' EXIT
+[ -z "${KEEP_CHECK_PACK:-}" ] || trap 'echo "kept $work"; rm -f "$tarball"' EXIT
 
+# publint exits non-zero on errors only; --strict turns warnings into errors, and a
+# suggestion is printed without failing, so anything but its all-clear line fails here.
+publint_out="$(npx publint --strict 2>&1)" || { echo "$publint_out"; exit 1; }
+grep -q 'All good!' <<<"$publint_out" || { echo "$publint_out"; echo "publint: not all good"; exit 1; }
+echo "publint --strict: all good"
+# The tarball just packed, so attw checks exactly what check-pack installs below.
+npx attw --format ascii "$tarball"
+
+specifiers="$(node --input-type=module -e "
+  import { readEntries } from '$repo/scripts/entries.mjs';
+  console.log(readEntries().map((entry) => entry.specifier).join(' '));
+")"
 axios_version="$(node -p "require('axios/package.json').version")"
-typescript_version="$(node -p "require('typescript/package.json').version")"
-(
-  cd "$work"
-  npm init -y >/dev/null
-  npm install --no-audit --no-fund --silent "$OLDPWD/$tarball" "axios@$axios_version" "typescript@$typescript_version" "@types/node@20" >/dev/null
-  node -e "
-    const lib = require('@boost/kagenti-auth');
-    const expected = ['readKeycloakAuthConfig', 'kagentiAuthConfigSchema', 'KeycloakTokenManager', 'installKeycloakAuth',
-      'KagentiApiClient', 'ConfigurationError', 'TokenRequestError'];
-    const missing = expected.filter(name => typeof lib[name] === 'undefined');
-    if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
-    console.log('require ok:', Object.keys(lib).length, 'exports');
+
+cd "$work"
+npm init -y >/dev/null
+npm install --prefer-offline --no-audit --no-fund --silent "$tarball" "axios@$axios_version" "@types/node@20" >/dev/null
+
+# Runtime: the core's public names are there, and require() and import give the same objects
+# for every entry (the ESM entry re-exports the CommonJS build rather than holding a copy).
+node -e "
+  const lib = require('@boost/kagenti-auth');
+  const expected = ['readKeycloakAuthConfig', 'kagentiAuthConfigSchema', 'KeycloakTokenManager', 'installKeycloakAuth',
+    'KagentiApiClient', 'ConfigurationError', 'TokenRequestError'];
+  const missing = expected.filter((name) => typeof lib[name] === 'undefined');
+  if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
+  console.log('require ok:', Object.keys(lib).length, 'exports');
+"
+for specifier in $specifiers; do
+  node --input-type=module -e "
+    import { createRequire } from 'node:module';
+    const esm = await import('$specifier');
+    const cjs = createRequire(process.cwd() + '/')('$specifier');
+    const names = Object.keys(cjs).filter((name) => name !== '__esModule').sort();
+    const esmNames = Object.keys(esm).sort();
+    if (names.join() !== esmNames.join()) {
+      console.error('$specifier: import gives [' + esmNames + '], require gives [' + names + ']');
+      process.exit(1);
+    }
+    const copies = names.filter((name) => esm[name] !== cjs[name]);
+    if (copies.length) { console.error('$specifier: import and require give different objects for ' + copies); process.exit(1); }
+    console.log('import ok: $specifier,', names.length, 'exports, the same objects as require()');
   "
-  cat > check.ts <<'TS'
-import axios from 'axios';
+done
+
+# Types: one consumer per resolution mode, each in a folder of its own (its package.json sets
+# the module format) and all sharing the node_modules installed above.
+consumer() {
+  local dir="$1" type="$2" file="$3" module="$4" resolution="$5"
+  mkdir -p "$dir"
+  printf '{ "private": true, "type": "%s" }\n' "$type" >"$dir/package.json"
+  cat >"$dir/tsconfig.json" <<JSON
+{
+  "compilerOptions": {
+    "module": "$module",
+    "moduleResolution": "$resolution",
+    "target": "es2022",
+    "strict": true,
+    "noEmit": true,
+    "esModuleInterop": true,
+    "types": ["node"]
+  },
+  "files": ["$file"]
+}
+JSON
+  {
+    cat <<'TS'
+import axios, { type AxiosRequestConfig } from 'axios';
 import { KagentiApiClient, KeycloakTokenManager, installKeycloakAuth, type KeycloakAuthConfig } from '@boost/kagenti-auth';
 
 const manager = new KeycloakTokenManager({ tokenEndpoint: 'https://kc/realms/r/protocol/openid-connect/token', clientId: 'c', clientSecret: 's' });
 const instance = axios.create({ baseURL: 'https://kagenti.example' });
 installKeycloakAuth(instance, manager).eject();
 void instance.get('/x', { kagentiAuth: { minTokenLifetimeMs: 1000 } });
+const perRequest: NonNullable<AxiosRequestConfig['kagentiAuth']> = { skip: true };
+// Fail if our types degrade to `any` (an unresolved import inside them would do that):
+// @ts-expect-error a plain object is not an axios instance
+installKeycloakAuth({}, manager);
+// @ts-expect-error skip is a boolean
+void instance.get('/x', { kagentiAuth: { skip: 'yes' } });
 const client: KagentiApiClient = new KagentiApiClient({ baseUrl: 'https://kagenti.example', tokenManager: manager });
 const config: KeycloakAuthConfig | undefined = undefined;
-void client;
-void config;
+void [perRequest, client, config];
 TS
-  npx tsc --noEmit --strict --esModuleInterop --module commonjs --moduleResolution node --target es2022 --types node check.ts
-  echo "types ok"
-  ls node_modules/@boost/kagenti-auth
-)
+    local n=0
+    for specifier in $specifiers; do
+      printf "import * as entry%d from '%s';\nvoid entry%d;\n" "$n" "$specifier" "$n"
+      n=$((n + 1))
+    done
+  } >"$dir/$file"
+  local checked
+  checked="$(node "$repo/scripts/check-consumer.mjs" "$dir")"
+  echo "types ok: $dir ($module/$resolution, $file): $checked"
+}
+consumer node10-cjs commonjs check.ts commonjs node10
+consumer node16-cjs commonjs check.ts node16 node16
+consumer node16-esm commonjs check.mts node16 node16
+consumer nodenext-esm module check.ts nodenext nodenext
+consumer bundler module check.ts esnext bundler
+echo "check-pack: all checks passed in ${SECONDS} s"
