@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '@backstage/errors';
 import type { AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
 import type { KagentiApiClient } from '../client/KagentiApiClient';
@@ -32,7 +33,11 @@ export class DefaultKagentiApiService implements KagentiApiService {
       throw new TypeError('Give either userRef or credentials, not both: credentials already name the user');
     }
     const userRef = credentials === undefined ? givenUserRef : userRefFromCredentials(credentials);
-    if (this.#closed) throw toBackstageError(new Error('the Kagenti service is shut down'), request);
+    if (this.#closed) {
+      throw new ServiceUnavailableError(
+        `Kagenti API request ${request.method.toUpperCase()} ${request.path.split('?')[0]} not sent: the Kagenti service is shut down (the backend is stopping)`,
+      );
+    }
 
     const controller = new AbortController();
     const onCallerAbort = () => controller.abort(signal?.reason);

@@ -25,9 +25,12 @@ export interface FakeSseEvent {
   data: unknown;
 }
 
-/** What a route answers: JSON (default status 200), or a `text/event-stream` of these events, then the end. */
+/**
+ * What a route answers: JSON (default status 200), or a `text/event-stream` of these events,
+ * then the end (with `hold: true` the stream stays open until the client or `close()` ends it).
+ */
 export type FakeKagentiReply =
-  { status?: number; json?: unknown; headers?: Record<string, string> } | { sse: readonly FakeSseEvent[] };
+  { status?: number; json?: unknown; headers?: Record<string, string> } | { sse: readonly FakeSseEvent[]; hold?: boolean };
 
 /** Options of {@link startFakeKagentiApi}. */
 export interface FakeKagentiApiOptions {
@@ -70,7 +73,7 @@ function send(res: ServerResponse, record: FakeKagentiRequest, reply: FakeKagent
     for (const { event, data } of reply.sse) {
       res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
     }
-    res.end();
+    if (!reply.hold) res.end();
     return;
   }
   record.status = reply.status ?? 200;
