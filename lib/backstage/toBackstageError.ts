@@ -65,7 +65,7 @@ export function toBackstageError(error: unknown, request: FailedKagentiRequest):
     if (status === 401) {
       return withHiddenCause(
         new ServiceUnavailableError(
-          `${what} failed: Kagenti answered 401 to the backend's service account, even with a fresh token. Check that Kagenti trusts the Keycloak client.`,
+          `${what} failed: Kagenti answered 401 to the backend's service account (after one retry with a fresh token when auth is configured). Check boost.kagenti.auth and that Kagenti trusts the Keycloak client.`,
         ),
         error,
       );
