@@ -39,4 +39,4 @@ export { ConfigurationError } from './errors/ConfigurationError';
 export { TokenRequestError } from './errors/TokenRequestError';
 export type { TokenRequestErrorCode } from './errors/TokenRequestError';
 
-export type { LoggerLike } from './logging/LoggerLike';
+export type { LoggerLike, LogMeta } from './logging/LoggerLike';
