@@ -17,5 +17,11 @@ export interface Config {
         tokenExpiryBufferSeconds?: number;
       };
     };
+    providers?: {
+      kagenti?: {
+        /** Kagenti API base URL, e.g. https://kagenti.example.com (read by @boost/kagenti-auth/backstage). */
+        baseUrl?: string;
+      };
+    };
   };
 }

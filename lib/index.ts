@@ -40,4 +40,4 @@ export { TokenRequestError } from './errors/TokenRequestError';
 export type { TokenRequestErrorCode } from './errors/TokenRequestError';
 export type { TokenRequestErrorDetails } from './errors/TokenRequestError';
 
-export type { LoggerLike } from './logging/LoggerLike';
+export type { LoggerLike, LogMeta } from './logging/LoggerLike';

@@ -1,0 +1,61 @@
+import { coreServices, createServiceFactory, type ServiceFactory, type ServiceRef } from '@backstage/backend-plugin-api';
+import { KagentiApiClient } from '../client/KagentiApiClient';
+import { KAGENTI_AUTH_CONFIG_PATH, readKeycloakAuthConfig } from '../config/readKeycloakAuthConfig';
+import type { KeycloakTokenManagerOptions } from '../token/KeycloakTokenManager';
+import { DefaultKagentiApiService } from './DefaultKagentiApiService';
+import type { KagentiApiService } from './KagentiApiService';
+import { readKagentiBaseUrl } from './readKagentiBaseUrl';
+
+/** Token manager options a Backstage factory may set; the credentials always come from `boost.kagenti.auth`. */
+export type KagentiServiceTokenManagerOptions = Omit<
+  KeycloakTokenManagerOptions,
+  'tokenEndpoint' | 'clientId' | 'clientSecret' | 'tokenExpiryBufferSeconds' | 'logger'
+>;
+
+/** Options of `kagentiApiClientServiceFactory`. */
+export interface KagentiApiClientServiceFactoryOptions {
+  /** Passed to the plugin's `KeycloakTokenManager` (timeouts, retry, refresh-ahead, ...). Default: none. */
+  tokenManagerOptions?: KagentiServiceTokenManagerOptions;
+  /** Time limit per Kagenti request, in ms. Default 30 000. */
+  timeoutMs?: number;
+  /** Minimum remaining token lifetime for `stream: true` requests, in ms. Default 300 000. */
+  streamMinLifetimeMs?: number;
+}
+
+/**
+ * The one factory behind both the service ref's default and `kagentiApiClientServiceFactory`:
+ * per plugin, it reads the config, builds one client (so one token manager), and closes it
+ * on the plugin's shutdown.
+ */
+export function createKagentiApiServiceFactory(
+  service: ServiceRef<KagentiApiService, 'plugin', 'singleton'>,
+  options: KagentiApiClientServiceFactoryOptions,
+): ServiceFactory<KagentiApiService, 'plugin', 'singleton'> {
+  return createServiceFactory({
+    service,
+    deps: {
+      config: coreServices.rootConfig,
+      logger: coreServices.logger,
+      lifecycle: coreServices.lifecycle,
+    },
+    factory({ config, logger, lifecycle }) {
+      const baseUrl = readKagentiBaseUrl(config);
+      if (readKeycloakAuthConfig(config) === undefined) {
+        logger.warn(`${KAGENTI_AUTH_CONFIG_PATH} is not configured: Kagenti API requests go out without a token`);
+      }
+      const client = KagentiApiClient.fromConfig(config, {
+        baseUrl,
+        logger,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.streamMinLifetimeMs !== undefined ? { streamMinLifetimeMs: options.streamMinLifetimeMs } : {}),
+        tokenManagerOptions: {
+          logger,
+          ...options.tokenManagerOptions,
+        },
+      });
+      const kagenti = new DefaultKagentiApiService(client);
+      lifecycle.addShutdownHook(() => kagenti.close());
+      return kagenti;
+    },
+  });
+}

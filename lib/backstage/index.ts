@@ -1,0 +1,11 @@
+// The `@boost/kagenti-auth/backstage` entry: every public name is listed here. Needs the
+// optional peers @backstage/backend-plugin-api and @backstage/errors; the core entry does not.
+export { kagentiApiClientServiceRef } from './kagentiApiClientServiceRef';
+export { kagentiApiClientServiceFactory } from './kagentiApiClientServiceFactory';
+export type { KagentiApiClientServiceFactoryOptions, KagentiServiceTokenManagerOptions } from './createKagentiApiServiceFactory';
+export type { KagentiApiService, KagentiServiceRequest } from './KagentiApiService';
+export { DefaultKagentiApiService } from './DefaultKagentiApiService';
+export { toBackstageError } from './toBackstageError';
+export type { FailedKagentiRequest } from './toBackstageError';
+export { userRefFromCredentials } from './userRefFromCredentials';
+export { readKagentiBaseUrl, KAGENTI_BASE_URL_CONFIG_PATH } from './readKagentiBaseUrl';
