@@ -40,3 +40,16 @@ export { TokenRequestError } from './errors/TokenRequestError';
 export type { TokenRequestErrorCode } from './errors/TokenRequestError';
 
 export type { LoggerLike } from './logging/LoggerLike';
+
+export { TELEMETRY_NAMES } from './telemetry/OpenTelemetryTokenTelemetry';
+export type {
+  MeterLike,
+  CounterLike,
+  HistogramLike,
+  ObservableGaugeLike,
+  ObservableResultLike,
+  InstrumentOptionsLike,
+  MetricAttributesLike,
+} from './telemetry/MeterLike';
+export type { TracerLike, SpanLike, SpanAttributesLike } from './telemetry/TracerLike';
+export type { TokenLookupSource, RetryOutcome } from './telemetry/TokenTelemetry';

@@ -1,5 +1,6 @@
 import { AxiosError, CanceledError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { LoggerLike } from '../logging/LoggerLike';
+import type { RetryOutcome } from '../telemetry/TokenTelemetry';
 import type { KagentiAuthRequestOptions } from './KagentiAuthRequestOptions';
 import { isTokenRejection } from './parseWwwAuthenticate';
 
@@ -10,6 +11,8 @@ export interface TokenSource {
   getCachedToken?(): string | undefined;
   getTokenForStreaming(minLifetimeMs: number, options?: { signal?: AbortSignal }): Promise<string>;
   invalidate(token?: string): boolean;
+  /** Told how each 401 retry ended, for metrics; `KeycloakTokenManager` records it. */
+  recordRetry?(outcome: RetryOutcome): void;
 }
 
 /** Options of {@link installKeycloakAuth}. */
@@ -287,8 +290,11 @@ export function installKeycloakAuth(
         request: describeRequest(config),
       });
       try {
-        return await instance.request({ ...config, kagentiAuth: mark });
+        const retriedResponse = await instance.request({ ...config, kagentiAuth: mark });
+        tokens.recordRetry?.('success');
+        return retriedResponse;
       } catch (retryError) {
+        tokens.recordRetry?.((retryError as AxiosError)?.response?.status === 401 ? 'rejected' : 'error');
         // The retry's own pass through this interceptor scrubbed it, unless it never got a token.
         if ((retryError as AxiosError)?.isAxiosError) scrub(retryError as AxiosError);
         throw retryError;
