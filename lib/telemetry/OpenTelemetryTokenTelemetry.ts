@@ -35,6 +35,22 @@ interface Instruments {
   lookups: CounterLike;
   retries: CounterLike;
   remaining: ObservableGaugeLike;
+  /** Per `client.id`, the open managers' remaining-seconds functions; the gauge reports the largest. */
+  remainingByClient: Map<string, Set<() => number>>;
+}
+
+/**
+ * One callback per meter: managers of the same client would otherwise overwrite each other's
+ * series. A client whose last manager closed is reported at 0 once (a cumulative reader keeps
+ * exporting a series' last value), then dropped.
+ */
+function observeRemaining(byClient: Map<string, Set<() => number>>, result: ObservableResultLike): void {
+  for (const [clientId, sources] of byClient) {
+    let seconds = 0;
+    for (const remainingSeconds of sources) seconds = Math.max(seconds, remainingSeconds());
+    result.observe(seconds, { 'client.id': clientId });
+    if (sources.size === 0) byClient.delete(clientId);
+  }
 }
 
 // Created once per meter, however many managers share it.
@@ -43,7 +59,9 @@ const instrumentsByMeter = new WeakMap<MeterLike, Instruments>();
 function instrumentsOf(meter: MeterLike): Instruments {
   let instruments = instrumentsByMeter.get(meter);
   if (!instruments) {
+    const remainingByClient = new Map<string, Set<() => number>>();
     instruments = {
+      remainingByClient,
       requests: meter.createCounter(TELEMETRY_NAMES.tokenRequests, {
         description: 'HTTP requests sent to the token endpoint, each retry attempt included',
         unit: '{request}',
@@ -66,6 +84,7 @@ function instrumentsOf(meter: MeterLike): Instruments {
         unit: 's',
       }),
     };
+    instruments.remaining.addCallback(result => observeRemaining(remainingByClient, result));
     instrumentsByMeter.set(meter, instruments);
   }
   return instruments;
@@ -118,24 +137,21 @@ export class OpenTelemetryTokenTelemetry implements TokenTelemetry {
   readonly #tracer?: TracerLike;
   readonly #activeSpan?: () => SpanLike | undefined;
   readonly #metricsRecorder: TokenFetchRecorder;
-  #closed = false;
+  readonly #clientId: string;
+  readonly #remainingSeconds: () => number;
 
   constructor(options: OpenTelemetryTokenTelemetryOptions) {
     if (options.tracer) this.#tracer = options.tracer;
     if (options.activeSpan) this.#activeSpan = options.activeSpan;
     this.#metricsRecorder = { tokenRequest: (outcome, seconds, errorType) => this.#recordRequest(outcome, seconds, errorType) };
+    this.#clientId = options.clientId;
+    this.#remainingSeconds = options.remainingSeconds;
     if (options.meter) {
       const instruments = instrumentsOf(options.meter);
       this.#instruments = instruments;
-      const gaugeAttributes: MetricAttributesLike = { 'client.id': options.clientId };
-      const remainingSeconds = options.remainingSeconds;
-      const observe = (result: ObservableResultLike) => {
-        if (!this.#closed) return result.observe(remainingSeconds(), gaugeAttributes);
-        // A cumulative reader keeps exporting the last value of a series: end it at 0, then let go.
-        result.observe(0, gaugeAttributes);
-        queueMicrotask(() => instruments.remaining.removeCallback(observe));
-      };
-      instruments.remaining.addCallback(observe);
+      let sources = instruments.remainingByClient.get(options.clientId);
+      if (!sources) instruments.remainingByClient.set(options.clientId, (sources = new Set()));
+      sources.add(options.remainingSeconds);
     }
   }
 
@@ -181,9 +197,9 @@ export class OpenTelemetryTokenTelemetry implements TokenTelemetry {
     this.#activeSpan?.()?.addEvent(TELEMETRY_NAMES.retryEvent, attributes);
   }
 
-  /** The gauge reports 0 at the next collection and drops its callback after it. */
+  /** Stops reporting this manager's remaining lifetime. */
   close(): void {
-    this.#closed = true;
+    this.#instruments?.remainingByClient.get(this.#clientId)?.delete(this.#remainingSeconds);
   }
 
   #recordRequest(outcome: TokenRequestOutcome, seconds: number, errorType: string | undefined): void {
