@@ -22,7 +22,7 @@ import { forceGc, median } from './lib/stats';
 import { runMemory } from './scenarios/memory';
 import { runOverhead } from './scenarios/overhead';
 import { runRotation } from './scenarios/rotation';
-import { runTelemetryOverhead, TELEMETRY_CONTENDERS, TELEMETRY_LABELS } from './scenarios/telemetryOverhead';
+import { measureLookupCost, runTelemetryOverhead, TELEMETRY_CONTENDERS, TELEMETRY_LABELS } from './scenarios/telemetryOverhead';
 import { runThroughput } from './scenarios/throughput';
 import { runTokenRequestScenarios } from './scenarios/tokenRequests';
 
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   if (only.has('telemetry')) {
     log(`cached-path overhead without and with an OpenTelemetry SDK (tinybench, ${settings.overhead.rounds} rounds)`);
     results.telemetry = await runTelemetryOverhead(settings.overhead, log);
+    results.telemetryLookup = await measureLookupCost(settings.overhead, log);
     forceGc();
   }
   if (only.has('throughput')) {
@@ -126,6 +127,13 @@ async function main(): Promise<void> {
     console.log(
       `  with SDK ÷ without, median of rounds: ${median(ratios).toFixed(3)} (rounds: ${ratios.map(r => r.toFixed(3)).join(' ')})`,
     );
+    const lookup = results.telemetryLookup;
+    if (lookup) {
+      console.log(
+        `  getCachedToken() alone: ${lookup.noSdkNs.toFixed(0)} ns without an SDK, ${lookup.withSdkNs.toFixed(0)} ns with one: +${lookup.addedNs.toFixed(0)} ns per cached request` +
+          ` (${((lookup.addedNs / 1000 / t.oursNoSdk.usPerRequest) * 100).toFixed(2)} % of this run's cached request)`,
+      );
+    }
     console.log('');
   }
   for (const goal of report.goals) console.log(`${goal.met ? 'met    ' : 'NOT MET'}  ${goal.goal}: ${goal.value}`);
