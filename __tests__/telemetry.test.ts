@@ -100,6 +100,18 @@ describe('KeycloakTokenManager telemetry', () => {
       expect(harness.spans(fetchSpan)).toHaveLength(1);
     });
 
+    it('counts a stream served the current token after a failed refetch as memory, not failed', async () => {
+      const { endpoint, clock, manager } = telemetryFixture();
+      await manager.getToken();
+      await clock.advance(200_000);
+      endpoint.reply([503, 'down']);
+      await expect(manager.getTokenForStreaming(100_000)).resolves.toBe('token-1');
+
+      expect(await harness.count(tokenLookups, { source: 'memory' })).toBe(1);
+      expect(await harness.count(tokenLookups, { source: 'failed' })).toBe(0);
+      expect(await harness.count(tokenRequests, { outcome: 'failure', 'error.type': 'TOKEN_ENDPOINT_HTTP_ERROR' })).toBe(1);
+    });
+
     it('does not count a getCachedToken miss (getToken, which follows it, counts the lookup)', async () => {
       const { manager } = telemetryFixture();
       expect(manager.getCachedToken()).toBeUndefined();
