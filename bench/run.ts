@@ -2,7 +2,7 @@
 // loopback servers, and prints/writes one table. Flags:
 //   --quick        fewer rounds and requests (a smoke run; numbers are not for comparison)
 //   --update-doc   also replace the generated section of BENCHMARKS.md
-//   --only=a,b     run only some measures: tokens, overhead, throughput, rotation, memory
+//   --only=a,b     run only some measures: tokens, overhead, telemetry, throughput, rotation, memory
 import * as os from 'node:os';
 import type { ContenderKey } from './lib/contenders';
 import { CONTENDERS } from './lib/contenders';
@@ -18,14 +18,15 @@ import {
   type AllResults,
   type Report,
 } from './lib/report';
-import { forceGc } from './lib/stats';
+import { forceGc, median } from './lib/stats';
 import { runMemory } from './scenarios/memory';
 import { runOverhead } from './scenarios/overhead';
 import { runRotation } from './scenarios/rotation';
+import { measureLookupCost, runTelemetryOverhead, TELEMETRY_CONTENDERS, TELEMETRY_LABELS } from './scenarios/telemetryOverhead';
 import { runThroughput } from './scenarios/throughput';
 import { runTokenRequestScenarios } from './scenarios/tokenRequests';
 
-const MEASURES = ['tokens', 'overhead', 'throughput', 'rotation', 'memory'] as const;
+const MEASURES = ['tokens', 'overhead', 'telemetry', 'throughput', 'rotation', 'memory'] as const;
 type Measure = (typeof MEASURES)[number];
 
 async function main(): Promise<void> {
@@ -72,6 +73,12 @@ async function main(): Promise<void> {
     results.overhead = await runOverhead(keys, settings.overhead, log);
     forceGc();
   }
+  if (only.has('telemetry')) {
+    log(`cached-path overhead without and with an OpenTelemetry SDK (tinybench, ${settings.overhead.rounds} rounds)`);
+    results.telemetry = await runTelemetryOverhead(settings.overhead, log);
+    results.telemetryLookup = await measureLookupCost(settings.overhead, log);
+    forceGc();
+  }
   if (only.has('throughput')) {
     log(
       `loopback HTTP throughput (${settings.throughput.rounds} rounds × ${settings.throughput.durationMs} ms, ${settings.throughput.concurrency} in flight)`,
@@ -109,6 +116,26 @@ async function main(): Promise<void> {
   console.log('');
   console.log(toText(report));
   console.log('');
+  if (results.telemetry) {
+    const t = results.telemetry;
+    console.log('Telemetry cost, cached path (mock adapter): µs per request | ÷ floor');
+    for (const key of TELEMETRY_CONTENDERS)
+      console.log(
+        `  ${TELEMETRY_LABELS[key].padEnd(42)} ${t[key].usPerRequest.toFixed(2).padStart(7)} | ${t[key].ratioToFloor.toFixed(3)}`,
+      );
+    const ratios = t.oursNoSdk.ratios.map((noSdk, i) => t.oursWithSdk.ratios[i] / noSdk);
+    console.log(
+      `  with SDK ÷ without, median of rounds: ${median(ratios).toFixed(3)} (rounds: ${ratios.map(r => r.toFixed(3)).join(' ')})`,
+    );
+    const lookup = results.telemetryLookup;
+    if (lookup) {
+      console.log(
+        `  getCachedToken() alone: ${lookup.noSdkNs.toFixed(0)} ns without an SDK, ${lookup.withSdkNs.toFixed(0)} ns with one: +${lookup.addedNs.toFixed(0)} ns per cached request` +
+          ` (${((lookup.addedNs / 1000 / t.oursNoSdk.usPerRequest) * 100).toFixed(2)} % of this run's cached request)`,
+      );
+    }
+    console.log('');
+  }
   for (const goal of report.goals) console.log(`${goal.met ? 'met    ' : 'NOT MET'}  ${goal.goal}: ${goal.value}`);
   console.log('');
   console.log(`wrote ${files.json} and ${files.md}`);

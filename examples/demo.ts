@@ -19,6 +19,7 @@ import {
 } from '../lib';
 import { startTokenServer, type TokenServerHandle } from '../test-servers/startTokenServer';
 import { startKagentiServer, type KagentiServerHandle } from '../test-servers/startKagentiServer';
+import { startDemoMetrics } from './demoMetrics';
 
 const SECRET_ENV = 'KAGENTI_CLIENT_SECRET';
 const STREAM_READ_LIMIT_MS = 10_000;
@@ -643,6 +644,7 @@ async function main(): Promise<number> {
 
   const started = Date.now();
   const story = new Story();
+  const demoMetrics = startDemoMetrics();
   try {
     const target = parsed.target ?? (await startEmbedded(cleanups));
     await tell(target, story, managers);
@@ -654,7 +656,10 @@ async function main(): Promise<number> {
     console.error(`\ndemo: stopped by an unexpected error: ${describeError(error)}`);
     story.outcomes.push({ title: 'the demo ran to the end', status: 'failed' });
   } finally {
+    const table = await demoMetrics.table();
     await cleanUp();
+    await demoMetrics.stop();
+    console.log(table);
   }
   const ok = story.summary();
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -41,3 +41,16 @@ export type { TokenRequestErrorCode } from './errors/TokenRequestError';
 export type { TokenRequestErrorDetails } from './errors/TokenRequestError';
 
 export type { LoggerLike, LogMeta } from './logging/LoggerLike';
+
+export { TELEMETRY_NAMES } from './telemetry/OpenTelemetryTokenTelemetry';
+export type {
+  MeterLike,
+  CounterLike,
+  HistogramLike,
+  ObservableGaugeLike,
+  ObservableResultLike,
+  InstrumentOptionsLike,
+  MetricAttributesLike,
+} from './telemetry/MeterLike';
+export type { TracerLike, SpanLike, SpanAttributesLike } from './telemetry/TracerLike';
+export type { TokenLookupSource, RetryOutcome } from './telemetry/TokenTelemetry';

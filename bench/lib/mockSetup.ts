@@ -1,7 +1,7 @@
 // Contenders on axios-mock-adapter: no network, so only client-side cost is measured.
 import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
-import { CONTENDERS, type Contender, type ContenderKey } from './contenders';
+import { CONTENDERS, type Contender, type ContenderEnv, type ContenderKey } from './contenders';
 
 export const MOCK_BASE_URL = 'https://kagenti.bench.invalid/api';
 export const MOCK_TOKEN_ENDPOINT = 'https://keycloak.bench.invalid/realms/bench/protocol/openid-connect/token';
@@ -17,7 +17,11 @@ export interface MockContender extends Contender {
 }
 
 export function createMockContender(key: ContenderKey): MockContender {
-  const def = CONTENDERS.find(candidate => candidate.key === key)!;
+  return createMockContenderFrom(CONTENDERS.find(candidate => candidate.key === key)!.create);
+}
+
+/** A contender built by `create`, on the same mocked token endpoint and API. */
+export function createMockContenderFrom(create: (env: ContenderEnv) => Contender): MockContender {
   let tokenRequests = 0;
   const tokenHttp = axios.create();
   const tokenMock = new MockAdapter(tokenHttp);
@@ -25,7 +29,7 @@ export function createMockContender(key: ContenderKey): MockContender {
     tokenRequests++;
     return [200, { access_token: `mock-token-${tokenRequests}`, token_type: 'Bearer', expires_in: 3600 }];
   });
-  const contender = def.create({
+  const contender = create({
     baseURL: MOCK_BASE_URL,
     tokenEndpoint: MOCK_TOKEN_ENDPOINT,
     clientId: 'bench',

@@ -85,6 +85,10 @@ export function versions(): Record<string, string> {
 export interface AllResults {
   tokenRequests?: TokenRequestResults;
   overhead?: Record<ContenderKey, OverheadResult>;
+  /** The cached path without and with an OpenTelemetry SDK (keys: bare, oursNoSdk, oursWithSdk). */
+  telemetry?: Record<string, OverheadResult>;
+  /** `getCachedToken()` alone without and with an SDK, in ns. */
+  telemetryLookup?: { noSdkNs: number; withSdkNs: number; addedNs: number };
   throughput?: Record<ContenderKey, ThroughputResult>;
   rotation?: Record<ContenderKey, RotationResult>;
   memory?: Record<ContenderKey, MemoryResult>;

@@ -30,20 +30,30 @@ export interface OverheadOptions {
   warmupMs: number;
 }
 
-export async function runOverhead(
+export function runOverhead(
   keys: readonly ContenderKey[],
   options: OverheadOptions,
   log: (line: string) => void,
 ): Promise<Record<ContenderKey, OverheadResult>> {
+  return measureCachedPath(keys, createMockContender, options, log);
+}
+
+/** The cached-path measure over any set of mock contenders; `bare`, when among them, is the floor. */
+export async function measureCachedPath<K extends string>(
+  keys: readonly K[],
+  create: (key: K) => MockContender,
+  options: OverheadOptions,
+  log: (line: string) => void,
+): Promise<Record<K, OverheadResult>> {
   const { Bench } = (await importEsm('tinybench')) as typeof Tinybench;
-  const contenders = new Map<ContenderKey, MockContender>();
+  const contenders = new Map<K, MockContender>();
   for (const key of keys) {
-    const contender = createMockContender(key);
+    const contender = create(key);
     await contender.instance.get('/items'); // fills the cache: the cached path is what is measured
     contenders.set(key, contender);
   }
-  const perRound = new Map<ContenderKey, number[]>(keys.map(key => [key, []]));
-  const samples = new Map<ContenderKey, number>(keys.map(key => [key, 0]));
+  const perRound = new Map<K, number[]>(keys.map(key => [key, []]));
+  const samples = new Map<K, number>(keys.map(key => [key, 0]));
   let sink = 0;
 
   for (let round = 0; round < options.rounds; round++) {
@@ -68,8 +78,8 @@ export async function runOverhead(
     for (const task of bench.tasks) {
       const result = task.result;
       if (result.state !== 'completed') throw new Error(`tinybench task ${task.name} ended ${result.state}`);
-      perRound.get(task.name as ContenderKey)!.push(result.latency.mean * 1000);
-      samples.set(task.name as ContenderKey, samples.get(task.name as ContenderKey)! + result.latency.samplesCount);
+      perRound.get(task.name as K)!.push(result.latency.mean * 1000);
+      samples.set(task.name as K, samples.get(task.name as K)! + result.latency.samplesCount);
     }
     log(
       `  round ${round + 1}/${options.rounds}: ${keys.map(key => `${key} ${perRound.get(key)!.at(-1)!.toFixed(1)} µs`).join(', ')}`,
@@ -77,8 +87,8 @@ export async function runOverhead(
   }
   if (sink === 0) throw new Error('no responses');
 
-  const floor = perRound.get('bare');
-  const results = {} as Record<ContenderKey, OverheadResult>;
+  const floor = perRound.get('bare' as K);
+  const results = {} as Record<K, OverheadResult>;
   for (const key of keys) {
     const rounds = perRound.get(key)!;
     const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];

@@ -1,3 +1,5 @@
+import type { RetryOutcome } from '../telemetry/TokenTelemetry';
+
 /** What the interceptors need of a token source; `KeycloakTokenManager` has it. */
 export interface TokenSource {
   getToken(options?: { signal?: AbortSignal }): Promise<string>;
@@ -5,4 +7,6 @@ export interface TokenSource {
   getCachedToken?(): string | undefined;
   getTokenForStreaming(minLifetimeMs: number, options?: { signal?: AbortSignal }): Promise<string>;
   invalidate(token?: string): boolean;
+  /** Told how each 401 retry ended, for metrics; `KeycloakTokenManager` records it. */
+  recordRetry?(outcome: RetryOutcome): void;
 }

@@ -81,8 +81,11 @@ export function retryRejectedToken({
       request: describeRequest(config),
     });
     try {
-      return await instance.request({ ...config, kagentiAuth: mark });
+      const retriedResponse = await instance.request({ ...config, kagentiAuth: mark });
+      tokens.recordRetry?.('success');
+      return retriedResponse;
     } catch (retryError) {
+      tokens.recordRetry?.((retryError as AxiosError)?.response?.status === 401 ? 'rejected' : 'error');
       // The retry's own pass through this interceptor redacted it, unless it never got a token.
       if ((retryError as AxiosError)?.isAxiosError) redactAxiosError(retryError as AxiosError);
       throw retryError;

@@ -12,6 +12,11 @@ import {
 } from './requestClientCredentialsToken';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './RetryPolicy';
 import { realTimers, type Timers } from './Timers';
+import { createTokenTelemetry } from '../telemetry/createTokenTelemetry';
+import { sentRequestErrorType } from '../telemetry/errorType';
+import type { MeterLike } from '../telemetry/MeterLike';
+import type { RetryOutcome, TokenFetchRecorder, TokenTelemetry } from '../telemetry/TokenTelemetry';
+import type { TracerLike } from '../telemetry/TracerLike';
 
 /** Default time limit for one token request, in ms. */
 export const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
@@ -67,6 +72,14 @@ export interface KeycloakTokenManagerOptions {
   random?: () => number;
   /** Axios instance for the token call only. Default: a new instance with no interceptors. */
   httpClient?: AxiosInstance;
+  /**
+   * Where the `kagenti.auth.*` metrics go: an OpenTelemetry `Meter` or a Backstage
+   * `MetricsService`. Default: the global meter provider's meter `@boost/kagenti-auth`
+   * (register the SDK before creating the manager); nothing without `@opentelemetry/api`.
+   */
+  meter?: MeterLike;
+  /** Where the `kagenti.auth.token.fetch` spans go. Default: the global tracer `@boost/kagenti-auth`. */
+  tracer?: TracerLike;
 }
 
 /** Options of `getToken` and `getTokenForStreaming`. */
@@ -137,6 +150,7 @@ export class KeycloakTokenManager {
   readonly #timers: Timers;
   readonly #random: () => number;
   readonly #httpClient: AxiosInstance;
+  readonly #telemetry: TokenTelemetry;
 
   #cached?: CachedToken;
   #inflight?: Flight;
@@ -199,6 +213,12 @@ export class KeycloakTokenManager {
     this.#random = options.random ?? Math.random;
     // A bare instance: the token call must never pass through the Kagenti instance's interceptors.
     this.#httpClient = options.httpClient ?? axios.create();
+    this.#telemetry = createTokenTelemetry({
+      meter: options.meter,
+      tracer: options.tracer,
+      clientId,
+      remainingSeconds: () => Math.max(0, ((this.#cached?.usableUntil ?? 0) - this.#now()) / 1000),
+    });
   }
 
   /**
@@ -213,10 +233,14 @@ export class KeycloakTokenManager {
     const now = this.#now();
     const cached = this.#usable(now);
     if (cached) {
+      this.#telemetry.lookup('memory');
       this.#maybeRefreshAhead(cached, now);
       return cached.accessToken;
     }
-    const token = await this.#wait(this.#sharedFlight(now), options.signal);
+    const token = await this.#lookUp(now, options.signal).catch((error: unknown) => {
+      this.#telemetry.lookup('failed');
+      throw error;
+    });
     return token.accessToken;
   }
 
@@ -229,6 +253,7 @@ export class KeycloakTokenManager {
     const now = this.#now();
     const cached = this.#usable(now);
     if (!cached) return undefined;
+    this.#telemetry.lookup('memory');
     this.#maybeRefreshAhead(cached, now);
     return cached.accessToken;
   }
@@ -248,6 +273,7 @@ export class KeycloakTokenManager {
     if (cached) {
       const remaining = cached.usableUntil - now;
       if (remaining >= minLifetimeMs) {
+        this.#telemetry.lookup('memory');
         this.#maybeRefreshAhead(cached, now);
         return cached.accessToken;
       }
@@ -255,15 +281,19 @@ export class KeycloakTokenManager {
       if (freshLifetime < minLifetimeMs) {
         this.#warnShortForStreaming(freshLifetime, minLifetimeMs);
         // A fresh token would miss the target too; only fetch when it is clearly better.
-        if (remaining >= freshLifetime * 0.5) return cached.accessToken;
+        if (remaining >= freshLifetime * 0.5) {
+          this.#telemetry.lookup('memory');
+          return cached.accessToken;
+        }
       }
     }
     let token: CachedToken;
     try {
-      token = await this.#wait(this.#sharedFlight(now), options.signal);
+      token = await this.#lookUp(now, options.signal);
     } catch (error) {
       // A stream is better served by the usable token it has than by no stream at all.
       const fallback = this.#usable(this.#now());
+      this.#telemetry.lookup(fallback && !options.signal?.aborted ? 'memory' : 'failed');
       if (!fallback || options.signal?.aborted) throw error;
       this.#logger?.warn('Could not get a longer-lived Keycloak token for a stream; using the current one', {
         clientId: this.clientId,
@@ -308,6 +338,15 @@ export class KeycloakTokenManager {
     this.#cached = undefined;
     this.#inflight = undefined;
     for (const controller of [...this.#controllers]) controller.abort(new ManagerClosedError());
+    this.#telemetry.close();
+  }
+
+  /**
+   * Reports how a 401 retry of the interceptor ended (`kagenti.auth.retries`, and an event on
+   * the caller's active span). Called by `installKeycloakAuth`; not needed otherwise.
+   */
+  recordRetry(outcome: RetryOutcome): void {
+    this.#telemetry.retry(outcome);
   }
 
   /** When the cached token stops being used (epoch ms), or undefined when none is cached. */
@@ -332,6 +371,14 @@ export class KeycloakTokenManager {
     return cached && now < cached.usableUntil ? cached : undefined;
   }
 
+  /** A token that needs waiting for; counted as a lookup once it arrives. */
+  async #lookUp(now: number, signal: AbortSignal | undefined): Promise<CachedToken> {
+    const source = this.#inflight ? 'joined' : 'fetched';
+    const token = await this.#wait(this.#sharedFlight(now), signal);
+    this.#telemetry.lookup(source);
+    return token;
+  }
+
   #sharedFlight(now: number): Promise<CachedToken> {
     const inflight = this.#inflight;
     if (inflight) {
@@ -349,7 +396,8 @@ export class KeycloakTokenManager {
     const generation = this.#generation;
     const controller = new AbortController();
     const flight: Flight = { generation, controller, background, promise: undefined as unknown as Promise<CachedToken> };
-    flight.promise = this.#fetchWithRetry(flight)
+    flight.promise = this.#telemetry
+      .fetchSpan(background, recorder => this.#fetchWithRetry(flight, recorder))
       .then(
         token => {
           if (this.#generation === generation) {
@@ -399,7 +447,7 @@ export class KeycloakTokenManager {
     return Math.min(error.retryAfterMs ?? 0, MAX_RETRY_AFTER_HOLD_MS);
   }
 
-  async #fetchWithRetry(flight: Flight): Promise<CachedToken> {
+  async #fetchWithRetry(flight: Flight, recorder: TokenFetchRecorder): Promise<CachedToken> {
     const signal = flight.controller.signal;
     for (let attempt = 1; ; attempt++) {
       const sentAt = this.#now();
@@ -416,8 +464,11 @@ export class KeycloakTokenManager {
           now: this.#now,
           signal,
         });
+        recorder.tokenRequest('success', (this.#now() - sentAt) / 1000);
         return this.#toCached(response, sentAt);
       } catch (error) {
+        const errorType = sentRequestErrorType(error);
+        if (errorType !== undefined) recorder.tokenRequest('failure', (this.#now() - sentAt) / 1000, errorType);
         if (signal.aborted || !(error instanceof TokenRequestError) || !error.transient || attempt >= this.#retry.maxAttempts) {
           throw error;
         }
