@@ -151,6 +151,15 @@ describe('private_key_jwt', () => {
     await expect(jwtVerify(assertion, ec256.publicKey, { currentDate: new Date(clock.now()) })).resolves.toBeDefined();
   });
 
+  it("uses a JWK's alg as the default signingAlgorithm, and an explicit signingAlgorithm over it", async () => {
+    const jwk = { ...rsa.privateKey.export({ format: 'jwk' }), alg: 'PS256' };
+    const fromJwk = managerFixture({ ...noSecret, privateKey: jwk });
+    const explicit = managerFixture({ ...noSecret, privateKey: jwk, signingAlgorithm: 'RS384' });
+    await Promise.all([fromJwk.manager.getToken(), explicit.manager.getToken()]);
+    expect(decodeProtectedHeader(sentAssertion(fromJwk.endpoint.requests[0])).alg).toBe('PS256');
+    expect(decodeProtectedHeader(sentAssertion(explicit.endpoint.requests[0])).alg).toBe('RS384');
+  });
+
   it('uses assertionAudience when set, and the token endpoint itself when it is not Keycloak-shaped', async () => {
     const custom = managerFixture({ ...noSecret, privateKey: rsaPem, assertionAudience: TOKEN_ENDPOINT });
     await custom.manager.getToken();

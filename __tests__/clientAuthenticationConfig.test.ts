@@ -179,3 +179,31 @@ describe.each(sources)('client authentication config, with %s', (_label, source)
     for (const part of KEY_PARTS) expect(text).not.toContain(part);
   });
 });
+
+describe('client authentication config through a Config without getOptional', () => {
+  // The reader's key-by-key path, for Config implementations that only have the typed getters.
+  const minimal = (auth: Record<string, string>) => {
+    const node = {
+      getOptionalConfig: () => undefined,
+      getOptionalString: (key: string) => auth[key],
+      getOptionalNumber: () => undefined,
+    };
+    return { ...node, getOptionalConfig: (key: string) => (key === 'boost.kagenti.auth' ? node : undefined) };
+  };
+
+  it('reads every client authentication key', () => {
+    const auth = {
+      ...CORE,
+      clientSecret: SECRET,
+      clientAuthentication: 'client_secret_jwt',
+      signingAlgorithm: 'HS512',
+      assertionAudience: 'https://kc/realms/r',
+    };
+    expect(readKeycloakAuthConfig(minimal(auth))).toEqual({ ...auth, tokenExpiryBufferSeconds: 60 });
+    expect(readKeycloakAuthConfig(minimal({ ...CORE, privateKey: PEM, privateKeyId: 'k' }))).toMatchObject({
+      privateKey: PEM.trim(),
+      privateKeyId: 'k',
+    });
+    expect(readKeycloakAuthConfig(minimal({ ...CORE, clientAssertionFile: '/t' }))).toMatchObject({ clientAssertionFile: '/t' });
+  });
+});
