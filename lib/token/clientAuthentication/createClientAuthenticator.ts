@@ -70,7 +70,7 @@ const NEEDS: Record<ClientAuthentication, readonly Credential[]> = {
   client_assertion: ['clientAssertion', 'clientAssertionFile'],
 };
 
-const isSet = (value: unknown) => value !== undefined;
+const isSet = (value: unknown): boolean => value !== undefined;
 
 /**
  * Picks the client authentication method and checks, once, that exactly the credential it needs
@@ -82,30 +82,41 @@ export function createClientAuthenticator(
   clientId: string,
   options: ClientAuthenticationOptions,
 ): ClientAuthenticator {
-  const given = (['clientSecret', 'privateKey', 'clientAssertion', 'clientAssertionFile'] as const).filter(key =>
-    isSet(options[key]),
-  );
-  const method = options.clientAuthentication ?? defaultMethod(given);
-  if (!METHODS.includes(method))
-    throw new TypeError(`clientAuthentication must be one of ${METHODS.map(m => `'${m}'`).join(', ')}`);
+  const method = chooseMethod(options);
+  assertOneCredential(method, options);
+  assertSigningOptionsFit(method, options);
+  return build(method, tokenEndpoint, clientId, options);
+}
 
+const givenCredentials = (options: ClientAuthenticationOptions): Credential[] =>
+  (['clientSecret', 'privateKey', 'clientAssertion', 'clientAssertionFile'] as const).filter(key => isSet(options[key]));
+
+function chooseMethod(options: ClientAuthenticationOptions): ClientAuthentication {
+  const method = options.clientAuthentication ?? defaultMethod(givenCredentials(options));
+  if (!METHODS.includes(method)) {
+    throw new TypeError(`clientAuthentication must be one of ${METHODS.map(m => `'${m}'`).join(', ')}`);
+  }
+  return method;
+}
+
+function assertOneCredential(method: ClientAuthentication, options: ClientAuthenticationOptions): void {
+  const given = givenCredentials(options);
   const needed = NEEDS[method];
   const extra = given.filter(key => !needed.includes(key));
   const present = given.filter(key => needed.includes(key));
   if (extra.length > 0) {
     throw new TypeError(`${method} uses ${needed.join(' or ')}, so ${extra.join(' and ')} must not be set as well`);
   }
-  if (present.length !== 1) {
-    throw new TypeError(
-      present.length === 0
-        ? `${method} needs ${needed.join(' or ')}`
-        : `${method} takes one of ${needed.join(' and ')}, not both`,
-    );
-  }
+  if (present.length === 0) throw new TypeError(`${method} needs ${needed.join(' or ')}`);
+  if (present.length > 1) throw new TypeError(`${method} takes one of ${needed.join(' and ')}, not both`);
+}
+
+function assertSigningOptionsFit(method: ClientAuthentication, options: ClientAuthenticationOptions): void {
   const signs = method === 'private_key_jwt' || method === 'client_secret_jwt';
   for (const key of ['privateKeyId', 'signingAlgorithm', 'assertionAudience', 'assertionLifetimeSeconds'] as const) {
-    if (!signs && isSet(options[key]))
+    if (!signs && isSet(options[key])) {
       throw new TypeError(`${key} applies to private_key_jwt and client_secret_jwt only, not ${method}`);
+    }
   }
   if (isSet(options.privateKeyId) && method !== 'private_key_jwt') {
     throw new TypeError(`privateKeyId applies to private_key_jwt only, not ${method}`);
@@ -113,7 +124,14 @@ export function createClientAuthenticator(
   if (isSet(options.privateKeyId) && (typeof options.privateKeyId !== 'string' || options.privateKeyId.length === 0)) {
     throw new TypeError('privateKeyId must be a non-empty string');
   }
+}
 
+function build(
+  method: ClientAuthentication,
+  tokenEndpoint: string,
+  clientId: string,
+  options: ClientAuthenticationOptions,
+): ClientAuthenticator {
   switch (method) {
     case 'client_secret_basic':
     case 'client_secret_post':
