@@ -15,6 +15,25 @@ export interface Config {
         clientSecret?: string;
         /** Seconds before expiry at which a token stops being used. Default 60. */
         tokenExpiryBufferSeconds?: number;
+        /**
+         * How the client authenticates. Default: private_key_jwt with privateKey,
+         * client_assertion with clientAssertionFile, otherwise client_secret_basic.
+         */
+        clientAuthentication?:
+          'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'client_secret_jwt' | 'client_assertion';
+        /**
+         * For private_key_jwt: the private key as PEM text (PKCS#8) or a JWK as JSON text.
+         * @visibility secret
+         */
+        privateKey?: string;
+        /** The kid header of signed client assertions (the key's id in Keycloak's JWKS). */
+        privateKeyId?: string;
+        /** JWS alg of signed client assertions: RS256 (RSA default), PS256, ES256 (P-256 default), ES384, EdDSA; HS256/384/512 for client_secret_jwt. */
+        signingAlgorithm?: string;
+        /** For client_assertion: a file holding the JWT to send (e.g. a projected service-account token), read per token request. */
+        clientAssertionFile?: string;
+        /** aud of signed client assertions. Default: the realm issuer derived from tokenEndpoint. */
+        assertionAudience?: string;
       };
     };
     providers?: {

@@ -1,7 +1,14 @@
+import { generateKeyPairSync } from 'node:crypto';
 import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
-import { installKeycloakAuth, type ClientAuthentication } from '../lib';
-import { findLeak, secretForms, serializeEveryWay } from './helpers/secretScan';
+import {
+  installKeycloakAuth,
+  KeycloakTokenManager,
+  TokenRequestError,
+  type ClientAuthentication,
+  type KeycloakTokenManagerOptions,
+} from '../lib';
+import { findLeak, jwkPrivateValues, jwtForms, pemForms, secretForms, serializeEveryWay } from './helpers/secretScan';
 import { CLIENT_ID, TOKEN_ENDPOINT, managerFixture, type MockReply } from './helpers/tokenEndpointMock';
 
 // Printable, with every character that form-encoding changes, so each encoded form differs.
@@ -89,5 +96,91 @@ describe.each<ClientAuthentication>(['client_secret_basic', 'client_secret_post'
     for (const error of errors) expect(findLeak(serializeEveryWay(error), forbidden)).toBeUndefined();
     expect(findLeak(logger.text(), forbidden)).toBeUndefined();
     expect(logger.lines.length).toBeGreaterThan(0);
+  });
+});
+
+describe('secrets of the assertion methods', () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaPem = rsa.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const ecJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const EXTERNAL = `eyJhbGciOiJSUzI1NiIsImtpZCI6Imt1YmUifQ.${Buffer.from('{"sub":"system:serviceaccount:team1:boost"}').toString('base64url')}.ZXh0ZXJuYWwtc2lnbmF0dXJl`;
+
+  const methods: Array<[string, Partial<KeycloakTokenManagerOptions>, string[]]> = [
+    [
+      'private_key_jwt with a PEM',
+      { clientSecret: undefined, privateKey: rsaPem },
+      [...pemForms(rsaPem), ...jwkPrivateValues(rsa.privateKey.export({ format: 'jwk' }))],
+    ],
+    ['private_key_jwt with a JWK', { clientSecret: undefined, privateKey: ecJwk }, jwkPrivateValues(ecJwk)],
+    [
+      'client_secret_jwt',
+      { clientSecret: SECRET, clientAuthentication: 'client_secret_jwt' },
+      [...secretForms(CLIENT_ID, SECRET), ...jwkPrivateValues({ k: Buffer.from(SECRET).toString('base64url') })],
+    ],
+    ['client_assertion', { clientSecret: undefined, clientAssertion: () => EXTERNAL }, jwtForms(EXTERNAL)],
+  ];
+
+  /** Replies that echo what was sent, built from the request the mock just received. */
+  const echoes: Array<[string, (assertion: string, body: string) => MockReply]> = [
+    [
+      'an OAuth error quoting the assertion',
+      assertion => [401, { error: 'invalid_client', error_description: `bad assertion ${assertion}` }],
+    ],
+    [
+      'an OAuth error quoting the signature',
+      assertion => [401, { error: 'invalid_client', error_description: `sig ${assertion.split('.')[2]}` }],
+    ],
+    ['an error echoing the body', (_a, body) => [400, { error: 'invalid_request', error_description: body }]],
+    ['an HTML 500 echoing the body', (_a, body) => [500, `<html>${body}</html>`, { 'content-type': 'text/html' }]],
+    ['a redirect carrying the assertion', assertion => [302, '', { location: `https://evil.test/?a=${assertion}` }]],
+  ];
+
+  describe.each(methods)('with %s', (_label, options, material) => {
+    it.each(echoes)('no error or log line holds the key, secret or assertion: %s', async (_echo, reply) => {
+      const { endpoint, logger, manager } = managerFixture(options);
+      endpoint.reply(() => {
+        const body = String(endpoint.requests.at(-1)?.data);
+        return reply(new URLSearchParams(body).get('client_assertion') ?? '', body);
+      });
+      const error = await manager.getToken().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TokenRequestError);
+      const sent = String(endpoint.requests[0].data);
+      const assertion = new URLSearchParams(sent).get('client_assertion')!;
+      const forbidden = [...material, ...jwtForms(assertion), sent];
+      expect(findLeak(serializeEveryWay(error), forbidden)).toBeUndefined();
+      expect(findLeak(logger.text(), forbidden)).toBeUndefined();
+      // The scan must be able to see each kind of material.
+      expect(findLeak(serializeEveryWay(new Error(`x ${assertion} y`)), forbidden)).toBeDefined();
+      expect(findLeak(serializeEveryWay(new Error(material[0])), forbidden)).toBe(material[0]);
+    });
+  });
+
+  it('constructor errors for bad keys hold no part of the key, however they are serialized', () => {
+    const damaged = rsaPem.replace(/\n([A-Za-z0-9+/]{20})/, '\n!!$1');
+    const publicJwk = { ...ecJwk, d: undefined };
+    for (const privateKey of [damaged, publicJwk, { ...ecJwk, crv: 'P-384' }]) {
+      let error: unknown;
+      try {
+        new KeycloakTokenManager({ tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID, privateKey: privateKey });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TypeError);
+      const forbidden = [
+        ...pemForms(damaged).slice(2),
+        ...pemForms(rsaPem).slice(2),
+        ...jwkPrivateValues(ecJwk),
+        ecJwk.x!,
+        ecJwk.y!,
+      ];
+      expect(findLeak(serializeEveryWay(error), forbidden)).toBeUndefined();
+    }
+  });
+
+  it('CLIENT_ASSERTION_UNAVAILABLE from a failing source holds no assertion text', async () => {
+    const { logger, manager } = managerFixture({ clientSecret: undefined, clientAssertion: () => '   ' });
+    const error = await manager.getToken().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CLIENT_ASSERTION_UNAVAILABLE' });
+    expect(findLeak(serializeEveryWay(error) + logger.text(), jwtForms(EXTERNAL))).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
 //
 //   npm run demo                      embedded token server and Kagenti API on 127.0.0.1
 //   npm run demo -- --help            real Keycloak and Kagenti: see usage()
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
@@ -22,6 +22,7 @@ import { startKagentiServer, type KagentiServerHandle } from '../test-servers/st
 import { startDemoMetrics } from './demoMetrics';
 
 const SECRET_ENV = 'KAGENTI_CLIENT_SECRET';
+const PRIVATE_KEY_ENV = 'KAGENTI_PRIVATE_KEY';
 const STREAM_READ_LIMIT_MS = 10_000;
 const STREAM_MIN_LIFETIME_MS = 60_000;
 
@@ -48,9 +49,13 @@ Against a real Keycloak and Kagenti (the client secret comes from $${SECRET_ENV}
   --burst N              concurrent calls in step 3 (default 50)
   --stream-path PATH     also read this SSE endpoint to its end (GET, or POST with --stream-body)
   --stream-body JSON     JSON body for the stream request
-  --client-auth METHOD   basic (default) or post: how the secret is sent to Keycloak
+  --client-auth METHOD   basic (default), post, client_secret_jwt or private_key_jwt: how the
+                         client authenticates. Embedded, private_key_jwt generates an RSA key and
+                         registers its public JWKS with the token server; against a real Keycloak
+                         the PKCS#8 PEM comes from $${PRIVATE_KEY_ENV} (with --key-id for its kid)
+  --key-id KID           kid of the private key (private_key_jwt)
   --buffer SECONDS       tokenExpiryBufferSeconds (default 60)
-  --try-wrong-secret     also send one token request with a made-up secret and show the error
+  --try-wrong-secret     also send one token request with a made-up secret (or key) and show the error
                          (off by default: it is a failed client login in Keycloak's event log)
   -h, --help             this text
 
@@ -157,7 +162,8 @@ interface Target {
   embedded: boolean;
   tokenEndpoint: string;
   clientId: string;
-  secret: string;
+  /** The client secret, or a private key for private_key_jwt. */
+  credential: Credential;
   clientAuthentication: ClientAuthentication;
   bufferSeconds?: number;
   kagentiUrl: string;
@@ -168,6 +174,37 @@ interface Target {
   tryWrongSecret: boolean;
   /** Embedded only: the servers, for counts and revocation. */
   servers?: { tokens: TokenServerHandle; kagenti: KagentiServerHandle };
+}
+
+type Credential = { clientSecret: string } | { privateKey: string; privateKeyId?: string };
+
+/** A credential of the same kind that Keycloak will refuse. */
+function wrongCredential(credential: Credential): Credential {
+  if ('clientSecret' in credential) return { clientSecret: `demo-wrong-secret-${randomBytes(6).toString('hex')}` };
+  return { ...credential, privateKey: newRsaKey().privateKeyPem };
+}
+
+function newRsaKey(): { privateKeyPem: string; publicJwk: object } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid: 'demo-key', use: 'sig' },
+  };
+}
+
+const CLIENT_AUTH_FLAGS: Record<string, ClientAuthentication> = {
+  basic: 'client_secret_basic',
+  post: 'client_secret_post',
+  client_secret_basic: 'client_secret_basic',
+  client_secret_post: 'client_secret_post',
+  client_secret_jwt: 'client_secret_jwt',
+  private_key_jwt: 'private_key_jwt',
+};
+
+function clientAuthFlag(value: string | undefined): ClientAuthentication {
+  const method = CLIENT_AUTH_FLAGS[value ?? 'basic'];
+  if (!method) throw new UsageError('--client-auth must be basic, post, client_secret_jwt or private_key_jwt');
+  return method;
 }
 
 class UsageError extends Error {}
@@ -185,7 +222,9 @@ function wholeSeconds(name: string, value: string): number {
   return parsed;
 }
 
-function parseRemoteTarget(argv: string[]): { help: true } | { help: false; target?: Omit<Target, 'servers'> } {
+function parseRemoteTarget(
+  argv: string[],
+): { help: true } | { help: false; target?: Omit<Target, 'servers'>; embeddedClientAuth?: ClientAuthentication } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -202,6 +241,7 @@ function parseRemoteTarget(argv: string[]): { help: true } | { help: false; targ
       'stream-path': { type: 'string' },
       'stream-body': { type: 'string' },
       'client-auth': { type: 'string' },
+      'key-id': { type: 'string' },
       buffer: { type: 'string' },
       'try-wrong-secret': { type: 'boolean' },
     },
@@ -211,9 +251,9 @@ function parseRemoteTarget(argv: string[]): { help: true } | { help: false; targ
   const remote = ['token-endpoint', 'client-id', 'kagenti-url'] as const;
   const given = remote.filter(name => values[name] !== undefined);
   if (given.length === 0) {
-    const other = Object.keys(values)[0];
+    const other = Object.keys(values).filter(name => name !== 'client-auth')[0];
     if (other !== undefined) throw new UsageError(`--${other} needs --token-endpoint, --client-id and --kagenti-url`);
-    return { help: false };
+    return { help: false, embeddedClientAuth: clientAuthFlag(values['client-auth']) };
   }
   if (given.length < remote.length) {
     throw new UsageError(
@@ -238,11 +278,18 @@ function parseRemoteTarget(argv: string[]): { help: true } | { help: false; targ
       throw new UsageError(`--${name} must be a path starting with a single "/"`);
     }
   }
-  const secret = process.env[SECRET_ENV];
-  if (!secret)
-    throw new UsageError(`set the client secret in the environment variable ${SECRET_ENV} (it is never taken as a flag)`);
-  const auth = values['client-auth'] ?? 'basic';
-  if (auth !== 'basic' && auth !== 'post') throw new UsageError('--client-auth must be basic or post');
+  const clientAuthentication = clientAuthFlag(values['client-auth']);
+  let credential: Credential;
+  if (clientAuthentication === 'private_key_jwt') {
+    const privateKey = process.env[PRIVATE_KEY_ENV];
+    if (!privateKey) throw new UsageError(`set the PKCS#8 PEM private key in ${PRIVATE_KEY_ENV} (it is never taken as a flag)`);
+    credential = { privateKey, ...(values['key-id'] !== undefined ? { privateKeyId: values['key-id'] } : {}) };
+  } else {
+    const secret = process.env[SECRET_ENV];
+    if (!secret)
+      throw new UsageError(`set the client secret in the environment variable ${SECRET_ENV} (it is never taken as a flag)`);
+    credential = { clientSecret: secret };
+  }
   const path = values.path ?? '/api/v1/agents';
   const query = values.namespace !== undefined ? { namespace: values.namespace } : undefined;
   let streamBody: unknown;
@@ -260,8 +307,8 @@ function parseRemoteTarget(argv: string[]): { help: true } | { help: false; targ
       embedded: false,
       tokenEndpoint: values['token-endpoint']!,
       clientId: values['client-id']!,
-      secret,
-      clientAuthentication: auth === 'post' ? 'client_secret_post' : 'client_secret_basic',
+      credential,
+      clientAuthentication,
       ...(values.buffer !== undefined ? { bufferSeconds: wholeSeconds('buffer', values.buffer) } : {}),
       kagentiUrl: values['kagenti-url']!,
       call: { method: 'GET', path, ...(query ? { query } : {}) },
@@ -283,9 +330,21 @@ function parseRemoteTarget(argv: string[]): { help: true } | { help: false; targ
   };
 }
 
-async function startEmbedded(cleanups: Array<() => Promise<void> | void>): Promise<Target> {
-  const tokens = await startTokenServer();
+async function startEmbedded(
+  cleanups: Array<() => Promise<void> | void>,
+  clientAuthentication: ClientAuthentication = 'client_secret_basic',
+): Promise<Target> {
+  // private_key_jwt: a key generated now; only its public JWKS goes to the token server.
+  const key = clientAuthentication === 'private_key_jwt' ? newRsaKey() : undefined;
+  const tokens = await startTokenServer(
+    key ? { keyClients: { demo: { id: 'kagenti-demo-jwt', jwks: { keys: [key.publicJwk] } } } } : {},
+  );
   cleanups.push(() => tokens.stop());
+  const secretClient = {
+    client_secret_basic: tokens.clients.basic,
+    client_secret_post: tokens.clients.post,
+    client_secret_jwt: tokens.clients.secretJwt,
+  }[clientAuthentication as 'client_secret_basic'];
   const kagenti = await startKagentiServer({
     introspectionEndpoint: tokens.introspectionEndpoint,
     introspectionClient: tokens.clients.api,
@@ -294,9 +353,9 @@ async function startEmbedded(cleanups: Array<() => Promise<void> | void>): Promi
   return {
     embedded: true,
     tokenEndpoint: tokens.tokenEndpoint,
-    clientId: tokens.clients.basic.id,
-    secret: tokens.clients.basic.secret,
-    clientAuthentication: 'client_secret_basic',
+    clientId: key ? tokens.keyClients.demo.id : secretClient.id,
+    credential: key ? { privateKey: key.privateKeyPem, privateKeyId: 'demo-key' } : { clientSecret: secretClient.secret },
+    clientAuthentication,
     kagentiUrl: kagenti.url,
     call: { method: 'GET', path: '/api/v1/agents', query: { namespace: 'team1' }, userRef: 'user:default/jsmith' },
     stream: { method: 'GET', path: '/api/v1/chat/stream', query: { events: 5, intervalMs: 100 }, stream: true },
@@ -318,7 +377,7 @@ interface Wired {
 
 function wire(
   target: Target,
-  secret: string,
+  credential: Credential,
   extra: Partial<KeycloakTokenManagerOptions>,
   managers: KeycloakTokenManager[],
 ): Wired {
@@ -336,7 +395,7 @@ function wire(
         auth: {
           tokenEndpoint: target.tokenEndpoint,
           clientId: target.clientId,
-          clientSecret: secret,
+          ...credential,
           ...(target.bufferSeconds !== undefined ? { tokenExpiryBufferSeconds: target.bufferSeconds } : {}),
         },
       },
@@ -416,7 +475,7 @@ async function readEvents(
 async function tell(target: Target, story: Story, managers: KeycloakTokenManager[]): Promise<void> {
   const servers = target.servers;
   const serverTokenRequests = async (): Promise<number> => (servers ? (await servers.tokens.stats()).tokenRequests.total : 0);
-  const main = wire(target, target.secret, {}, managers);
+  const main = wire(target, target.credential, {}, managers);
   const call = { ...target.call };
 
   console.log(
@@ -426,7 +485,7 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
     `  token endpoint  ${displayUrl(main.manager.tokenEndpoint)}${target.embedded ? '  (oidc-provider, 300 s tokens)' : ''}`,
   );
   console.log(
-    `  client          ${target.clientId} (${target.clientAuthentication}; secret ${target.embedded ? 'from the test server' : `from $${SECRET_ENV}`}, not shown)`,
+    `  client          ${target.clientId} (${target.clientAuthentication}; ${'privateKey' in target.credential ? `key ${target.embedded ? 'generated for this run' : `from $${PRIVATE_KEY_ENV}`}` : `secret ${target.embedded ? 'from the test server' : `from $${SECRET_ENV}`}`}, not shown)`,
   );
   console.log(`  Kagenti API     ${displayUrl(target.kagentiUrl)}${target.embedded ? '  (introspects every token)' : ''}`);
 
@@ -478,7 +537,7 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
   });
 
   await story.step(`A burst of ${target.burst} concurrent calls on a cold cache`, async () => {
-    const cold = wire(target, target.secret, {}, managers);
+    const cold = wire(target, target.credential, {}, managers);
     const serverBefore = await serverTokenRequests();
     const started = Date.now();
     const results = await Promise.allSettled(Array.from({ length: target.burst }, () => cold.client.requestCore(call)));
@@ -500,11 +559,21 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
   });
 
   if (servers) {
-    await story.step('A token revoked at the token server is healed by one retry', async () => {
+    // The test server's revocation helper authenticates with a plain secret only; for the signed
+    // methods the API refusing the token from now on tells the same story.
+    const atServer =
+      target.clientAuthentication === 'client_secret_basic' || target.clientAuthentication === 'client_secret_post';
+    const where = atServer ? 'at the token server' : 'by the API';
+    await story.step(`A token revoked ${where} is healed by one retry`, async () => {
       const token = await main.manager.getToken();
-      await servers.tokens.revoke(token);
-      const { active } = await servers.tokens.introspect(token);
-      story.line(`revoked ${short(token)} at the revocation endpoint; introspection now says active: ${active}`);
+      if (!atServer) {
+        servers.kagenti.revoke(token);
+        story.line(`the API stops accepting ${short(token)}`);
+      } else {
+        await servers.tokens.revoke(token);
+        const { active } = await servers.tokens.introspect(token);
+        story.line(`revoked ${short(token)} at the revocation endpoint; introspection now says active: ${active}`);
+      }
       const before = main.tokenRequests();
       const apiBefore = servers.kagenti.requests.length;
       const response = await main.client.requestCore(call);
@@ -569,9 +638,10 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
   }
 
   if (target.tryWrongSecret) {
-    await story.step('A wrong client secret gives a clear TokenRequestError', async () => {
-      const wrongSecret = `demo-wrong-secret-${randomBytes(6).toString('hex')}`;
-      const wrong = wire(target, wrongSecret, { retry: false }, managers);
+    const byKey = 'privateKey' in target.credential;
+    await story.step(`A wrong ${byKey ? 'private key' : 'client secret'} gives a clear TokenRequestError`, async () => {
+      const wrongOne = wrongCredential(target.credential);
+      const wrong = wire(target, wrongOne, { retry: false }, managers);
       const apiBefore = servers?.kagenti.requests.length ?? 0;
       let caught: unknown;
       try {
@@ -592,7 +662,19 @@ async function tell(target: Target, story: Story, managers: KeycloakTokenManager
         `error ${caught.error}, HTTP ${caught.status}`,
       );
       const rendered = [caught.message, caught.stack ?? '', JSON.stringify(caught)].join('\n');
-      story.check(!rendered.includes(wrongSecret) && !rendered.includes(target.secret), 'neither secret appears in the error');
+      const secrets = [wrongOne, target.credential].map(c =>
+        'clientSecret' in c ? c.clientSecret : c.privateKey.split('\n')[1],
+      );
+      story.check(
+        secrets.every(secret => !rendered.includes(secret)),
+        `neither ${byKey ? 'key' : 'secret'} appears in the error`,
+      );
+      if (target.clientAuthentication === 'private_key_jwt' || target.clientAuthentication === 'client_secret_jwt') {
+        story.check(
+          /Client Authenticator "Signed JWT/.test(caught.message) && /local time is/.test(caught.message),
+          'the message says what to check: the Keycloak client authenticator, aud and the clock',
+        );
+      }
       if (servers) {
         story.check(servers.kagenti.requests.length === apiBefore, 'nothing was sent to the API', 'the API got a request');
       }
@@ -646,7 +728,7 @@ async function main(): Promise<number> {
   const story = new Story();
   const demoMetrics = startDemoMetrics();
   try {
-    const target = parsed.target ?? (await startEmbedded(cleanups));
+    const target = parsed.target ?? (await startEmbedded(cleanups, parsed.embeddedClientAuth));
     await tell(target, story, managers);
   } catch (error) {
     if (error instanceof ConfigurationError) {

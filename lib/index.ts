@@ -15,7 +15,13 @@ export {
   MAX_TOKEN_LIFETIME_MS,
 } from './token/KeycloakTokenManager';
 export type { KeycloakTokenManagerOptions, GetTokenOptions } from './token/KeycloakTokenManager';
-export type { ClientAuthentication } from './token/requestClientCredentialsToken';
+export type { ClientAuthentication } from './token/clientAuthentication/ClientAuthenticator';
+export type { ClientAuthenticationOptions } from './token/clientAuthentication/createClientAuthenticator';
+export type { PrivateKeySource } from './token/clientAuthentication/privateKeyJwt';
+export type { PrivateKeyInput } from './token/clientAuthentication/importPrivateKey';
+export { SIGNING_ALGORITHMS } from './token/clientAuthentication/signJwt';
+export type { SigningAlgorithm } from './token/clientAuthentication/signJwt';
+export { DEFAULT_ASSERTION_LIFETIME_SECONDS, MAX_ASSERTION_LIFETIME_SECONDS } from './token/clientAuthentication/assertionClaims';
 export { DEFAULT_RETRY_POLICY } from './token/RetryPolicy';
 export type { RetryPolicy } from './token/RetryPolicy';
 export type { Timers } from './token/Timers';

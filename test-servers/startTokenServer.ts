@@ -10,6 +10,11 @@ export interface StartTokenServerOptions {
   realm?: string;
   /** How long to wait for the READY line. */
   startTimeoutMs?: number;
+  /**
+   * `private_key_jwt` clients to register, by name, each with its public JWKS (tests generate the
+   * key pairs; private members are refused).
+   */
+  keyClients?: Record<string, { id: string; jwks: { keys: object[] } }>;
 }
 
 export interface TestClient {
@@ -28,6 +33,8 @@ export interface TokenServerClients {
   api: TestClient;
   /** Authenticates fine but every token request is refused with `unauthorized_client`. */
   unauthorized: TestClient;
+  /** Registered for client_secret_jwt (HS256 over the secret). */
+  secretJwt: TestClient;
 }
 
 export interface TokenServerInfo {
@@ -47,6 +54,8 @@ export interface TokenServerInfo {
   /** The `aud` of every issued token. */
   audience: string;
   clients: TokenServerClients;
+  /** The `private_key_jwt` clients registered with `keyClients`, by the same names. */
+  keyClients: Record<string, { id: string }>;
 }
 
 export type TokenFaultMode = 'none' | 'hang' | 'status' | 'html' | 'slow' | 'close-mid-body' | 'fail-then-recover';
@@ -73,9 +82,11 @@ export type TokenFault =
   | { mode: 'fail-then-recover'; times?: number; status?: number; retryAfter?: number };
 
 export interface TokenRequestRecord {
-  /** From the Basic header or the `client_id` form field; '(none)' when neither is present. */
+  /** From the Basic header, the `client_id` form field or the assertion's `sub`; '(none)' when none is present. */
   clientId: string;
-  authMethod: 'client_secret_basic' | 'client_secret_post' | 'none' | 'other';
+  authMethod: 'client_secret_basic' | 'client_secret_post' | 'client_assertion' | 'none' | 'other';
+  /** The decoded (unverified) header and claims of a `client_assertion`, when one was sent. */
+  assertion?: { alg?: string; kid?: string; jti?: string; iat?: number; exp?: number; aud?: unknown; malformed?: true };
   grantType?: string;
   scope?: string;
   /** 0 for a request left hanging. */
@@ -170,6 +181,7 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
   if (options.ttlSeconds !== undefined) args.push('--ttl', String(options.ttlSeconds));
   if (options.format !== undefined) args.push('--format', options.format);
   if (options.realm !== undefined) args.push('--realm', options.realm);
+  if (options.keyClients !== undefined) args.push('--key-clients', JSON.stringify(options.keyClients));
 
   const env = { ...process.env };
   delete env.DEBUG;

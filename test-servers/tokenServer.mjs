@@ -5,6 +5,9 @@
 //
 // Usage: node test-servers/tokenServer.mjs [--ttl SECONDS] [--format opaque|jwt] [--realm NAME]
 //                                           [--port N] [--exit-with-parent] [--verbose]
+//                                           [--key-clients JSON]
+// --key-clients registers private_key_jwt clients: {"<name>": {"id": "...", "jwks": {"keys": [public JWKs]}}},
+// so that tests generate their key pairs at run time and only public keys reach this process.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { format as formatMessage } from 'node:util';
@@ -17,6 +20,7 @@ function parseArgs(argv) {
     port: 0,
     exitWithParent: false,
     verbose: false,
+    keyClients: {},
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -44,6 +48,9 @@ function parseArgs(argv) {
       case '--verbose':
         options.verbose = true;
         break;
+      case '--key-clients':
+        options.keyClients = JSON.parse(value());
+        break;
       default:
         throw new Error(`unknown argument ${arg}`);
     }
@@ -52,6 +59,14 @@ function parseArgs(argv) {
   if (options.format !== 'opaque' && options.format !== 'jwt') throw new Error('--format must be opaque or jwt');
   if (!/^[A-Za-z0-9._-]+$/.test(options.realm)) throw new Error('--realm must be a plain path segment');
   if (!Number.isInteger(options.port) || options.port < 0) throw new Error('--port must be a port number');
+  for (const [name, client] of Object.entries(options.keyClients)) {
+    if (typeof client?.id !== 'string' || !Array.isArray(client?.jwks?.keys)) {
+      throw new Error(`--key-clients ${name} needs an id and a jwks with keys`);
+    }
+    if (client.jwks.keys.some(key => key.d !== undefined || key.k !== undefined)) {
+      throw new Error(`--key-clients ${name}: only public keys belong here`);
+    }
+  }
   return options;
 }
 
@@ -86,6 +101,12 @@ const CLIENTS = {
   // Registered for client_credentials but refused at issue time, the way Keycloak answers for a
   // client whose service account is disabled.
   unauthorized: { id: 'kagenti-no-service-account', secret: 'no-sa-secret-000', method: 'client_secret_basic' },
+  // Keycloak's "Signed JWT with client secret": HS256 over this secret; the secret never travels.
+  secretJwt: {
+    id: 'kagenti-secret-jwt',
+    secret: 'secret-jwt-0123456789abcdef0123456789abcdef0123456789abcdef0123',
+    method: 'client_secret_jwt',
+  },
 };
 const RESOURCE = 'urn:kagenti:api';
 const AUDIENCE = 'kagenti-api';
@@ -225,6 +246,21 @@ function describeTokenRequest(headers, body) {
   const auth = headers.authorization;
   let clientId = form.get('client_id') ?? '(none)';
   let authMethod = form.has('client_secret') ? 'client_secret_post' : 'none';
+  let assertion;
+  if (form.has('client_assertion')) {
+    authMethod = 'client_assertion';
+    try {
+      const [header, payload] = form
+        .get('client_assertion')
+        .split('.')
+        .slice(0, 2)
+        .map(part => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+      if (clientId === '(none)' && typeof payload.sub === 'string') clientId = payload.sub;
+      assertion = { alg: header.alg, kid: header.kid, jti: payload.jti, iat: payload.iat, exp: payload.exp, aud: payload.aud };
+    } catch {
+      assertion = { malformed: true };
+    }
+  }
   if (auth !== undefined) {
     authMethod = 'other';
     const [scheme, value] = auth.split(' ');
@@ -245,6 +281,7 @@ function describeTokenRequest(headers, body) {
     authMethod,
     grantType: form.get('grant_type') ?? undefined,
     scope: form.get('scope') ?? undefined,
+    ...(assertion ? { assertion } : {}),
   };
 }
 
@@ -299,15 +336,18 @@ const signingKey = {
   use: 'sig',
 };
 
-const clientMetadata = Object.values(CLIENTS).map(client => ({
-  client_id: client.id,
-  client_secret: client.secret,
-  token_endpoint_auth_method: client.method,
-  grant_types: ['client_credentials'],
-  response_types: [],
-  redirect_uris: [],
-  scope: 'kagenti',
-}));
+const clientMetadata = [
+  ...Object.values(CLIENTS).map(client => ({
+    client_id: client.id,
+    client_secret: client.secret,
+    token_endpoint_auth_method: client.method,
+  })),
+  ...Object.values(options.keyClients).map(client => ({
+    client_id: client.id,
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: client.jwks,
+  })),
+].map(client => ({ ...client, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'kagenti' }));
 
 const provider = new Provider(issuer, {
   adapter: MemoryAdapter,
@@ -534,6 +574,7 @@ process.on('uncaughtException', err => {
 const clientsOut = Object.fromEntries(
   Object.entries(CLIENTS).map(([name, client]) => [name, { id: client.id, secret: client.secret }]),
 );
+const keyClientsOut = Object.fromEntries(Object.entries(options.keyClients).map(([name, client]) => [name, { id: client.id }]));
 const ready = {
   issuer,
   port,
@@ -549,5 +590,6 @@ const ready = {
   resource: RESOURCE,
   audience: AUDIENCE,
   clients: clientsOut,
+  keyClients: keyClientsOut,
 };
 process.stdout.write(`READY ${JSON.stringify(ready)}\n`);

@@ -41,3 +41,25 @@ export function secretForms(clientId: string, secret: string): string[] {
 export function findLeak(text: string, forbidden: readonly string[]): string | undefined {
   return forbidden.find(value => value.length > 0 && text.includes(value));
 }
+
+/** The members of a JWK that are private (RFC 7518 §6.3.2, §6.4.1). */
+export const JWK_PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
+
+/** Every private member value of a JWK. */
+export function jwkPrivateValues(jwk: Record<string, unknown>): string[] {
+  return JWK_PRIVATE_MEMBERS.map(member => jwk[member]).filter((value): value is string => typeof value === 'string');
+}
+
+/** A PEM as a whole, its base64 body, and each body line longer than a few characters. */
+export function pemForms(pem: string): string[] {
+  const lines = pem
+    .trim()
+    .split('\n')
+    .filter(line => !line.startsWith('-----'));
+  return [pem.trim(), lines.join(''), lines.join('\n'), ...lines.filter(line => line.length >= 16)];
+}
+
+/** A JWT and each of its three parts (a server may echo only one). */
+export function jwtForms(jwt: string): string[] {
+  return [jwt, ...jwt.split('.').filter(part => part.length >= 8)];
+}

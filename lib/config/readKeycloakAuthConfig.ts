@@ -1,4 +1,7 @@
+import type { JsonWebKey } from 'node:crypto';
 import { ConfigurationError } from '../errors/ConfigurationError';
+import type { ClientAuthentication } from '../token/clientAuthentication/ClientAuthenticator';
+import type { SigningAlgorithm } from '../token/clientAuthentication/signJwt';
 import { DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS, kagentiAuthConfigSchema } from './kagentiAuthConfigSchema';
 
 /** Where the auth settings live in app-config. */
@@ -15,11 +18,22 @@ export interface ConfigLike {
   getOptional?(key?: string): unknown;
 }
 
-/** Auth settings once read and validated, with defaults applied. */
+/**
+ * Auth settings once read and validated, with defaults applied. Exactly one of `clientSecret`,
+ * `privateKey` and `clientAssertionFile` is set; the other optional keys only when configured.
+ */
 export interface KeycloakAuthConfig {
   tokenEndpoint: string;
   clientId: string;
-  clientSecret: string;
+  clientSecret?: string;
+  clientAuthentication?: ClientAuthentication;
+  /** PEM text, or the JWK parsed from JSON text; already checked to parse and fit `signingAlgorithm`. */
+  privateKey?: string | JsonWebKey;
+  privateKeyId?: string;
+  signingAlgorithm?: SigningAlgorithm;
+  /** Read per token request (a rotated projected token is picked up). */
+  clientAssertionFile?: string;
+  assertionAudience?: string;
   /** Seconds before `expires_in` runs out at which a token stops being used. Default 60. */
   tokenExpiryBufferSeconds: number;
 }
@@ -54,6 +68,12 @@ function rawFromConfig(config: ConfigLike): unknown {
     tokenEndpoint: read('tokenEndpoint', key => source.getOptionalString(key)),
     clientId: read('clientId', key => source.getOptionalString(key)),
     clientSecret: read('clientSecret', key => source.getOptionalString(key)),
+    clientAuthentication: read('clientAuthentication', key => source.getOptionalString(key)),
+    privateKey: read('privateKey', key => source.getOptionalString(key)),
+    privateKeyId: read('privateKeyId', key => source.getOptionalString(key)),
+    signingAlgorithm: read('signingAlgorithm', key => source.getOptionalString(key)),
+    clientAssertionFile: read('clientAssertionFile', key => source.getOptionalString(key)),
+    assertionAudience: read('assertionAudience', key => source.getOptionalString(key)),
     tokenExpiryBufferSeconds: read('tokenExpiryBufferSeconds', key => source.getOptionalNumber(key)),
   };
 }
@@ -74,9 +94,10 @@ function rawFromObject(root: unknown): unknown {
  * Reads `boost.kagenti.auth` from a Backstage `Config` or from a plain object holding the
  * app-config root.
  *
- * @returns the validated settings, or `undefined` when none of tokenEndpoint, clientId and
- *   clientSecret is set (auth disabled).
- * @throws ConfigurationError when only some of them are set, or a value is malformed. The
+ * @returns the validated settings, or `undefined` when none of tokenEndpoint, clientId and a
+ *   credential (clientSecret, privateKey or clientAssertionFile) is set (auth disabled).
+ * @throws ConfigurationError when only some of them are set, two credentials are, or a value
+ *   is malformed (a privateKey that does not parse or fit signingAlgorithm included). The
  *   message names the keys; it never contains a configured value.
  */
 export function readKeycloakAuthConfig(config: ConfigLike | object | undefined): KeycloakAuthConfig | undefined {
@@ -93,14 +114,17 @@ export function readKeycloakAuthConfig(config: ConfigLike | object | undefined):
     throw new ConfigurationError(`Invalid ${KAGENTI_AUTH_CONFIG_PATH} configuration: ${details.join('; ')}`, keys);
   }
 
-  const { tokenEndpoint, clientId, clientSecret, tokenExpiryBufferSeconds } = parsed.data;
-  if (tokenEndpoint === undefined || clientId === undefined || clientSecret === undefined) {
-    return undefined;
-  }
+  const { tokenEndpoint, clientId, clientSecret, tokenExpiryBufferSeconds, ...authentication } = parsed.data;
+  const { privateKey, clientAssertionFile } = authentication;
+  if (tokenEndpoint === undefined || clientId === undefined) return undefined;
+  if (clientSecret === undefined && privateKey === undefined && clientAssertionFile === undefined) return undefined;
+  // Only the keys that are set, so that spreading this over options never blanks one out.
+  const set = Object.fromEntries(Object.entries(authentication).filter(([, value]) => value !== undefined));
   return {
     tokenEndpoint: tokenEndpoint.trim(),
     clientId,
-    clientSecret,
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    ...(set as Omit<KeycloakAuthConfig, 'tokenEndpoint' | 'clientId' | 'clientSecret' | 'tokenExpiryBufferSeconds'>),
     tokenExpiryBufferSeconds: tokenExpiryBufferSeconds ?? DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS,
   };
 }

@@ -10,6 +10,8 @@ import { KagentiAuthError } from './KagentiAuthError';
  * - `TOKEN_ENDPOINT_UNREACHABLE`: connection refused, reset, DNS failure and the like.
  * - `TOKEN_RESPONSE_INVALID`: a 2xx whose body is not a usable Bearer token response.
  * - `CLIENT_SECRET_UNAVAILABLE`: the `clientSecret` function threw or returned nothing.
+ * - `CLIENT_ASSERTION_UNAVAILABLE`: no client assertion could be had: the `clientAssertion`
+ *   function or the `privateKey` function failed, or `clientAssertionFile` is unreadable or empty.
  */
 export type TokenRequestErrorCode =
   | 'TOKEN_ENDPOINT_OAUTH_ERROR'
@@ -18,7 +20,8 @@ export type TokenRequestErrorCode =
   | 'TOKEN_ENDPOINT_TIMEOUT'
   | 'TOKEN_ENDPOINT_UNREACHABLE'
   | 'TOKEN_RESPONSE_INVALID'
-  | 'CLIENT_SECRET_UNAVAILABLE';
+  | 'CLIENT_SECRET_UNAVAILABLE'
+  | 'CLIENT_ASSERTION_UNAVAILABLE';
 
 export interface TokenRequestErrorDetails {
   code: TokenRequestErrorCode;

@@ -4,12 +4,9 @@ import { DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS } from '../config/kagentiAuthConfig
 import { tokenEndpointProblem } from '../config/tokenEndpointProblem';
 import { TokenRequestError } from '../errors/TokenRequestError';
 import type { LoggerLike } from '../logging/LoggerLike';
-import { describeEndpoint } from './describeEndpoint';
-import {
-  type ClientAuthentication,
-  type ClientCredentialsToken,
-  requestClientCredentialsToken,
-} from './requestClientCredentialsToken';
+import type { ClientAuthenticator } from './clientAuthentication/ClientAuthenticator';
+import { type ClientAuthenticationOptions, createClientAuthenticator } from './clientAuthentication/createClientAuthenticator';
+import { type ClientCredentialsToken, requestClientCredentialsToken } from './requestClientCredentialsToken';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './RetryPolicy';
 import { realTimers, type Timers } from './Timers';
 import { createTokenTelemetry } from '../telemetry/createTokenTelemetry';
@@ -35,22 +32,18 @@ const MAX_RETRY_AFTER_HOLD_MS = 300_000;
 /** Least time between two failed background refreshes, in ms. */
 export const BACKGROUND_RETRY_INTERVAL_MS = 2_000;
 
-/** Options of {@link KeycloakTokenManager}. */
-export interface KeycloakTokenManagerOptions {
+/**
+ * Options of {@link KeycloakTokenManager}. Client authentication (`clientSecret`, `privateKey`,
+ * `clientAssertion`, …): see {@link ClientAuthenticationOptions}; exactly one credential.
+ */
+export interface KeycloakTokenManagerOptions extends ClientAuthenticationOptions {
   /** Keycloak's token endpoint: `https://<host>/realms/<realm>/protocol/openid-connect/token`. */
   tokenEndpoint: string;
   clientId: string;
-  /**
-   * The client secret, or a function returning it. A function is called for every token
-   * request, so a rotated secret is picked up without a restart.
-   */
-  clientSecret: string | (() => string | Promise<string>);
   /** A token stops being used this many seconds before `expires_in` runs out. Default 60. */
   tokenExpiryBufferSeconds?: number;
   /** Space-separated scopes to request; none by default. */
   scope?: string;
-  /** Default `client_secret_basic`. */
-  clientAuthentication?: ClientAuthentication;
   /** Time limit for one token request, in ms. Default 10 000. */
   timeoutMs?: number;
   /** Retrying of transient failures; `false` means one attempt. Defaults: {@link DEFAULT_RETRY_POLICY}. */
@@ -137,10 +130,9 @@ export class KeycloakTokenManager {
 
   readonly tokenEndpoint: string;
   readonly clientId: string;
-  readonly #clientSecret: string | (() => string | Promise<string>);
   readonly #bufferMs: number;
   readonly #scope?: string;
-  readonly #clientAuthentication: ClientAuthentication;
+  readonly #authenticator: ClientAuthenticator;
   readonly #timeoutMs: number;
   readonly #retry: RetryPolicy;
   readonly #refreshAhead: number | false;
@@ -169,22 +161,17 @@ export class KeycloakTokenManager {
 
   constructor(options: KeycloakTokenManagerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('KeycloakTokenManager needs an options object');
-    const { tokenEndpoint, clientId, clientSecret } = options;
+    const { tokenEndpoint, clientId } = options;
     const endpointProblem =
       typeof tokenEndpoint === 'string' ? tokenEndpointProblem(tokenEndpoint) : 'tokenEndpoint must be a string';
     if (endpointProblem) throw new TypeError(endpointProblem);
     if (typeof clientId !== 'string' || clientId.length === 0) throw new TypeError('clientId must be a non-empty string');
-    if (typeof clientSecret === 'string' ? clientSecret.length === 0 : typeof clientSecret !== 'function') {
-      throw new TypeError('clientSecret must be a non-empty string or a function returning one');
-    }
     const bufferSeconds = options.tokenExpiryBufferSeconds ?? DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS;
     assertNumber('tokenExpiryBufferSeconds', bufferSeconds, 0);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
     assertNumber('timeoutMs', timeoutMs, 1);
-    const clientAuthentication = options.clientAuthentication ?? 'client_secret_basic';
-    if (clientAuthentication !== 'client_secret_basic' && clientAuthentication !== 'client_secret_post') {
-      throw new TypeError("clientAuthentication must be 'client_secret_basic' or 'client_secret_post'");
-    }
+    // Keys are parsed here, so a bad one fails at startup, not at the first request.
+    const authenticator = createClientAuthenticator(tokenEndpoint, clientId, options);
     const retry: RetryPolicy =
       options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry };
     assertNumber('retry.maxAttempts', retry.maxAttempts, 1);
@@ -199,10 +186,9 @@ export class KeycloakTokenManager {
 
     this.tokenEndpoint = tokenEndpoint;
     this.clientId = clientId;
-    this.#clientSecret = clientSecret;
     this.#bufferMs = bufferSeconds * 1000;
     if (options.scope !== undefined) this.#scope = options.scope;
-    this.#clientAuthentication = clientAuthentication;
+    this.#authenticator = authenticator;
     this.#timeoutMs = timeoutMs;
     this.#retry = retry;
     this.#refreshAhead = refreshAhead;
@@ -442,7 +428,7 @@ export class KeycloakTokenManager {
    * did not wait out, for that long (at most 5 minutes).
    */
   #holdFailureMs(error: TokenRequestError): number {
-    if (error.code === 'CLIENT_SECRET_UNAVAILABLE') return 0;
+    if (error.code === 'CLIENT_SECRET_UNAVAILABLE' || error.code === 'CLIENT_ASSERTION_UNAVAILABLE') return 0;
     if (!error.transient) return this.#failureCooldownMs;
     return Math.min(error.retryAfterMs ?? 0, MAX_RETRY_AFTER_HOLD_MS);
   }
@@ -454,9 +440,8 @@ export class KeycloakTokenManager {
       try {
         const response = await requestClientCredentialsToken({
           tokenEndpoint: this.tokenEndpoint,
-          clientId: this.clientId,
-          clientSecret: await this.#resolveSecret(),
-          clientAuthentication: this.#clientAuthentication,
+          // Per attempt: a retry never reuses a jti, and a rotated credential is picked up.
+          authentication: await this.#authenticator.prepare({ now: sentAt }),
           ...(this.#scope !== undefined ? { scope: this.#scope } : {}),
           httpClient: this.#httpClient,
           timeoutMs: this.#timeoutMs,
@@ -502,27 +487,6 @@ export class KeycloakTokenManager {
       if (!flight.background) keepAlive(handle);
       signal.addEventListener('abort', cancel, { once: true });
     });
-  }
-
-  async #resolveSecret(): Promise<string> {
-    const source = this.#clientSecret;
-    if (typeof source === 'string') return source;
-    let secret: unknown;
-    try {
-      secret = await source();
-    } catch (cause) {
-      throw new TokenRequestError(
-        `Token request to ${describeEndpoint(this.tokenEndpoint)} not sent: the clientSecret function failed. Check the secret source.`,
-        { code: 'CLIENT_SECRET_UNAVAILABLE', tokenEndpoint: describeEndpoint(this.tokenEndpoint), cause },
-      );
-    }
-    if (typeof secret !== 'string' || secret.length === 0) {
-      throw new TokenRequestError(
-        `Token request to ${describeEndpoint(this.tokenEndpoint)} not sent: the clientSecret function returned ${typeof secret === 'string' ? 'an empty string' : `a ${typeof secret}`}, not a secret. Check the secret source.`,
-        { code: 'CLIENT_SECRET_UNAVAILABLE', tokenEndpoint: describeEndpoint(this.tokenEndpoint) },
-      );
-    }
-    return secret;
   }
 
   #toCached(response: ClientCredentialsToken, sentAt: number): CachedToken {

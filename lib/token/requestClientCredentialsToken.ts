@@ -1,18 +1,14 @@
 import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import { TokenRequestError, type TokenRequestErrorCode } from '../errors/TokenRequestError';
-import { clientSecretBasic, formUrlEncode } from './clientSecretBasic';
+import type { PreparedClientAuthentication } from './clientAuthentication/ClientAuthenticator';
 import { describeEndpoint } from './describeEndpoint';
 import { Redactor } from './Redactor';
 import type { Timers } from './Timers';
 
-/** How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthentication = 'client_secret_basic' | 'client_secret_post';
-
 export interface ClientCredentialsRequest {
   tokenEndpoint: string;
-  clientId: string;
-  clientSecret: string;
-  clientAuthentication: ClientAuthentication;
+  /** What this attempt's client authentication adds: headers, form fields, strings to redact. */
+  authentication: PreparedClientAuthentication;
   scope?: string;
   httpClient: AxiosInstance;
   timeoutMs: number;
@@ -84,20 +80,9 @@ export async function requestClientCredentialsToken(request: ClientCredentialsRe
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
   };
-  // Every encoding under which a server or proxy might echo the secret back.
-  const redactor = new Redactor().add(
-    request.clientSecret,
-    formUrlEncode(request.clientSecret),
-    encodeURIComponent(request.clientSecret),
-    Buffer.from(request.clientSecret, 'utf8').toString('base64'),
-  );
-  if (request.clientAuthentication === 'client_secret_post') {
-    body.set('client_id', request.clientId);
-    body.set('client_secret', request.clientSecret);
-  } else {
-    headers.Authorization = clientSecretBasic(request.clientId, request.clientSecret);
-    redactor.add(headers.Authorization, headers.Authorization.slice('Basic '.length));
-  }
+  for (const [name, value] of Object.entries(request.authentication.form)) body.set(name, value);
+  Object.assign(headers, request.authentication.headers);
+  const redactor = new Redactor().add(...request.authentication.secrets);
   const encodedBody = body.toString();
   redactor.add(encodedBody);
 
@@ -153,7 +138,7 @@ export async function requestClientCredentialsToken(request: ClientCredentialsRe
     request.signal?.removeEventListener('abort', onAbort);
   }
 
-  return parseTokenResponse(response, fail, redactor, request.now());
+  return parseTokenResponse(response, fail, redactor, request.now(), request.authentication.invalidClientHint);
 }
 
 type Fail = (
@@ -247,6 +232,13 @@ function header(response: AxiosResponse<unknown>, name: string): string | undefi
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The server's `Date` header in epoch ms, when it sent a valid one. */
+function serverDate(response: AxiosResponse<unknown>): { serverDate?: number } {
+  const value = header(response, 'date');
+  const parsed = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(parsed) ? {} : { serverDate: parsed };
+}
+
 /** `Retry-After` as delay-seconds or an HTTP date, in milliseconds (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
@@ -262,6 +254,7 @@ function parseTokenResponse(
   fail: Fail,
   redactor: Redactor,
   now: number,
+  invalidClientHint: PreparedClientAuthentication['invalidClientHint'],
 ): ClientCredentialsToken {
   const status = response.status;
   const contentType = header(response, 'content-type');
@@ -300,7 +293,10 @@ function parseTokenResponse(
       const error = clean(parsed.value.error, redactor, 100);
       const description =
         typeof parsed.value.error_description === 'string' ? clean(parsed.value.error_description, redactor, 500) : undefined;
-      const hint = OAUTH_ERROR_HINTS[error] ?? httpHint(status);
+      const hint =
+        error === 'invalid_client' && invalidClientHint
+          ? invalidClientHint({ now, ...serverDate(response) })
+          : (OAUTH_ERROR_HINTS[error] ?? httpHint(status));
       return throwing(
         fail('TOKEN_ENDPOINT_OAUTH_ERROR', `${error} (HTTP ${status})${description ? `: ${description}` : ''}. ${hint}`, {
           ...extra,

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
+import { invalidClientAssertionHint } from './invalidClientAssertionHint';
+import { unavailable, type SecretSource } from './secretSource';
+
+/** Where an external assertion comes from: a function, or a file read per request. */
+export type ClientAssertionSource = { clientAssertion: () => string | Promise<string> } | { clientAssertionFile: string };
+
+/**
+ * A source for `client_assertion` that asks again on every attempt, so a rotated projected
+ * token is picked up; failures are `CLIENT_ASSERTION_UNAVAILABLE`. Surrounding whitespace
+ * (a trailing newline in a mounted file) is dropped.
+ */
+export function clientAssertionSource(tokenEndpoint: string, source: ClientAssertionSource): SecretSource {
+  const fail = (problem: string, cause?: unknown) => unavailable(tokenEndpoint, 'CLIENT_ASSERTION_UNAVAILABLE', problem, cause);
+  if ('clientAssertionFile' in source) {
+    const file = source.clientAssertionFile;
+    return async () => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        // The code is enough to act on, and the same on every platform.
+        const code = (error as { code?: unknown }).code;
+        throw fail(
+          `the clientAssertionFile ${file} could not be read (${typeof code === 'string' ? code : 'error'}). Check that the projected token is mounted there and readable by this process.`,
+        );
+      }
+      const assertion = text.trim();
+      if (!assertion) throw fail(`the clientAssertionFile ${file} is empty. Check the projected token volume.`);
+      return assertion;
+    };
+  }
+  const get = source.clientAssertion;
+  return async () => {
+    let value: unknown;
+    try {
+      value = await get();
+    } catch (cause) {
+      throw fail('the clientAssertion function failed. Check the assertion source.', cause);
+    }
+    const assertion = typeof value === 'string' ? value.trim() : '';
+    if (!assertion) {
+      throw fail(
+        `the clientAssertion function returned ${typeof value === 'string' ? 'an empty string' : `a ${typeof value}`}, not an assertion. Check the assertion source.`,
+      );
+    }
+    return assertion;
+  };
+}
+
+/**
+ * `client_assertion`: a JWT the workload already has (a Kubernetes projected service-account
+ * token, a SPIFFE JWT-SVID), sent as is. No `client_id`: the assertion's own `sub` names the
+ * workload, and Keycloak refuses a `client_id` that differs from it.
+ */
+export function clientAssertion(assertion: SecretSource): ClientAuthenticator {
+  return {
+    method: 'client_assertion',
+    async prepare() {
+      const value = await assertion();
+      return {
+        headers: {},
+        form: { client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: value },
+        secrets: [value, value.slice(value.lastIndexOf('.') + 1)],
+        invalidClientHint: clock => invalidClientAssertionHint('client_assertion', undefined, clock),
+      };
+    },
+  };
+}

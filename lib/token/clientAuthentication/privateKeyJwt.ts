@@ -1,0 +1,71 @@
+import { assertionClaims } from './assertionClaims';
+import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
+import { importPrivateKey, type ImportedPrivateKey, type PrivateKeyInput } from './importPrivateKey';
+import { invalidClientAssertionHint } from './invalidClientAssertionHint';
+import { unavailable } from './secretSource';
+import { signJwt, type AsymmetricSigningAlgorithm } from './signJwt';
+
+/** A private key, or a function returning one that is called per token request (rotation). */
+export type PrivateKeySource = PrivateKeyInput | (() => PrivateKeyInput | Promise<PrivateKeyInput>);
+
+export interface PrivateKeyJwtOptions {
+  tokenEndpoint: string;
+  clientId: string;
+  privateKey: PrivateKeySource;
+  keyId?: string;
+  algorithm?: AsymmetricSigningAlgorithm;
+  audience: string;
+  lifetimeSeconds: number;
+}
+
+/**
+ * `private_key_jwt` (RFC 7523 §2.2): a JWT signed with the client's private key. A static key is
+ * parsed and checked here, once; a key function's answer is checked on each attempt.
+ */
+export function privateKeyJwt(options: PrivateKeyJwtOptions): ClientAuthenticator {
+  const { tokenEndpoint, clientId, privateKey, audience, lifetimeSeconds } = options;
+  const fixed = typeof privateKey === 'function' ? undefined : importPrivateKey(privateKey, options.algorithm);
+
+  const keyFor = async (): Promise<ImportedPrivateKey> => {
+    if (fixed) return fixed;
+    let input: unknown;
+    try {
+      input = await (privateKey as () => PrivateKeyInput | Promise<PrivateKeyInput>)();
+    } catch (cause) {
+      throw unavailable(
+        tokenEndpoint,
+        'CLIENT_ASSERTION_UNAVAILABLE',
+        'the privateKey function failed. Check the key source.',
+        cause,
+      );
+    }
+    try {
+      return importPrivateKey(input, options.algorithm);
+    } catch (error) {
+      throw unavailable(
+        tokenEndpoint,
+        'CLIENT_ASSERTION_UNAVAILABLE',
+        `the privateKey function returned an unusable key: ${(error as Error).message}`,
+      );
+    }
+  };
+
+  return {
+    method: 'private_key_jwt',
+    async prepare({ now }) {
+      const { key, algorithm, keyId } = await keyFor();
+      const kid = options.keyId ?? keyId;
+      const assertion = signJwt(
+        { alg: algorithm, ...(kid !== undefined ? { kid } : {}) },
+        assertionClaims(clientId, audience, now, lifetimeSeconds),
+        key,
+      );
+      return {
+        headers: {},
+        form: { client_id: clientId, client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: assertion },
+        secrets: [assertion, assertion.slice(assertion.lastIndexOf('.') + 1)],
+        invalidClientHint: clock => invalidClientAssertionHint('private_key_jwt', audience, clock),
+      };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { TokenRequestError, type TokenRequestErrorCode } from '../../errors/TokenRequestError';
+import { describeEndpoint } from '../describeEndpoint';
+
+/** Gives the credential for one attempt, or rejects with a `TokenRequestError` that says why not. */
+export type SecretSource = () => Promise<string>;
+
+/** A token request that was not sent because a credential could not be had. */
+export function unavailable(
+  tokenEndpoint: string,
+  code: Extract<TokenRequestErrorCode, 'CLIENT_SECRET_UNAVAILABLE' | 'CLIENT_ASSERTION_UNAVAILABLE'>,
+  problem: string,
+  cause?: unknown,
+): TokenRequestError {
+  const endpoint = describeEndpoint(tokenEndpoint);
+  return new TokenRequestError(`Token request to ${endpoint} not sent: ${problem}`, {
+    code,
+    tokenEndpoint: endpoint,
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+/**
+ * The client secret as a source: a string as is; a function is called per attempt (rotation) and
+ * its failure or empty answer becomes `CLIENT_SECRET_UNAVAILABLE`.
+ */
+export function clientSecretSource(tokenEndpoint: string, clientSecret: string | (() => string | Promise<string>)): SecretSource {
+  if (typeof clientSecret === 'string') return () => Promise.resolve(clientSecret);
+  return async () => {
+    let secret: unknown;
+    try {
+      secret = await clientSecret();
+    } catch (cause) {
+      throw unavailable(
+        tokenEndpoint,
+        'CLIENT_SECRET_UNAVAILABLE',
+        'the clientSecret function failed. Check the secret source.',
+        cause,
+      );
+    }
+    if (typeof secret !== 'string' || secret.length === 0) {
+      throw unavailable(
+        tokenEndpoint,
+        'CLIENT_SECRET_UNAVAILABLE',
+        `the clientSecret function returned ${typeof secret === 'string' ? 'an empty string' : `a ${typeof secret}`}, not a secret. Check the secret source.`,
+      );
+    }
+    return secret;
+  };
+}
