@@ -4,6 +4,7 @@ import { KAGENTI_AUTH_CONFIG_PATH, readKeycloakAuthConfig } from '../config/read
 import type { KeycloakTokenManagerOptions } from '../token/KeycloakTokenManager';
 import { DefaultKagentiApiService } from './DefaultKagentiApiService';
 import type { KagentiApiService } from './KagentiApiService';
+import { optionalMetricsServiceRef } from './optionalMetricsServiceRef';
 import { readKagentiBaseUrl } from './readKagentiBaseUrl';
 
 /** Token manager options a Backstage factory may set; the credentials always come from `boost.kagenti.auth`. */
@@ -37,8 +38,9 @@ export function createKagentiApiServiceFactory(
       config: coreServices.rootConfig,
       logger: coreServices.logger,
       lifecycle: coreServices.lifecycle,
+      metrics: optionalMetricsServiceRef,
     },
-    factory({ config, logger, lifecycle }) {
+    factory({ config, logger, lifecycle, metrics }) {
       const baseUrl = readKagentiBaseUrl(config);
       if (readKeycloakAuthConfig(config) === undefined) {
         logger.warn(`${KAGENTI_AUTH_CONFIG_PATH} is not configured: Kagenti API requests go out without a token`);
@@ -50,6 +52,8 @@ export function createKagentiApiServiceFactory(
         ...(options.streamMinLifetimeMs !== undefined ? { streamMinLifetimeMs: options.streamMinLifetimeMs } : {}),
         tokenManagerOptions: {
           logger,
+          // The plugin's MetricsService when the backend has one; otherwise the global OpenTelemetry meter.
+          ...(metrics ? { meter: metrics } : {}),
           ...options.tokenManagerOptions,
         },
       });
