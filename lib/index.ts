@@ -40,3 +40,6 @@ export { TokenRequestError } from './errors/TokenRequestError';
 export type { TokenRequestErrorCode } from './errors/TokenRequestError';
 
 export type { LoggerLike } from './logging/LoggerLike';
+
+export { DEFAULT_TOKEN_STORE_TIMEOUT_MS } from './store/SharedTokenStore';
+export type { TokenStore, TokenStoreJson, TokenStoreSecret } from './store/TokenStore';
