@@ -84,6 +84,26 @@ describe('SharedTokenStore', () => {
     expect(store.entries.has(sealer.keyName)).toBe(false);
   });
 
+  it('reads only after the delete it sent before, so that the delete cannot remove what comes next', async () => {
+    const { store, shared, token } = fixture();
+    await shared.write(token);
+    let finishDelete!: () => void;
+    const realDelete = store.delete.bind(store);
+    store.delete = async key => {
+      await new Promise<void>(resolve => (finishDelete = resolve));
+      await realDelete(key);
+    };
+    const deleting = shared.deleteIf(ACCESS_TOKEN);
+    const read = shared.read();
+    await flushPromises();
+    // deleteIf's own get; the read has not asked yet.
+    expect(store.calls.map(call => call.op)).toEqual(['set', 'get']);
+    finishDelete();
+    await deleting;
+    await expect(read).resolves.toBeUndefined();
+    expect(store.calls.map(call => call.op)).toEqual(['set', 'get', 'delete', 'get']);
+  });
+
   it('clears the entry whatever it holds', async () => {
     const { store, shared, sealer } = fixture();
     store.entries.set(sealer.keyName, 'anything');

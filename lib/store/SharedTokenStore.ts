@@ -49,6 +49,8 @@ export class SharedTokenStore implements SharedTokens {
   readonly #logger?: LoggerLike;
   #sealer?: { material: string | Uint8Array; sealer: TokenSealer };
   #lastWarnAt = -Infinity;
+  /** The last delete this manager sent: its own later read waits for it, so that the delete cannot remove what it writes next. */
+  #deleting: Promise<unknown> = Promise.resolve();
 
   constructor(options: SharedTokenStoreOptions) {
     const { store } = options;
@@ -78,6 +80,7 @@ export class SharedTokenStore implements SharedTokens {
 
   async read(): Promise<StoredToken | undefined> {
     const result = await this.#bounded('read', async () => {
+      await this.#deleting;
       const sealer = await this.#currentSealer();
       return { sealer, value: await this.#store.get(sealer.keyName) };
     });
@@ -97,7 +100,7 @@ export class SharedTokenStore implements SharedTokens {
   }
 
   async deleteIf(accessToken: string): Promise<void> {
-    await this.#bounded('delete', async () => {
+    await this.#deleteBounded(async () => {
       const sealer = await this.#currentSealer();
       // Not atomic: a newer token written between the get and the delete is lost, which costs
       // one token request somewhere in the fleet, never a wrong token.
@@ -107,10 +110,16 @@ export class SharedTokenStore implements SharedTokens {
   }
 
   async clear(): Promise<void> {
-    await this.#bounded('delete', async () => {
+    await this.#deleteBounded(async () => {
       const sealer = await this.#currentSealer();
       await this.#store.delete(sealer.keyName);
     });
+  }
+
+  #deleteBounded(work: () => Promise<void>): Promise<unknown> {
+    const deleting = this.#bounded('delete', work);
+    this.#deleting = deleting;
+    return deleting;
   }
 
   async #currentSealer(): Promise<TokenSealer> {
