@@ -2,7 +2,8 @@
 // loopback servers, and prints/writes one table. Flags:
 //   --quick        fewer rounds and requests (a smoke run; numbers are not for comparison)
 //   --update-doc   also replace the generated section of BENCHMARKS.md
-//   --only=a,b     run only some measures: tokens, overhead, throughput, rotation, memory
+//   --only=a,b     run only some measures: tokens, overhead, throughput, rotation, memory, fleet
+//                  (fleet, 8 replica processes sharing a redis-server, runs only when asked for)
 import * as os from 'node:os';
 import type { ContenderKey } from './lib/contenders';
 import { CONTENDERS } from './lib/contenders';
@@ -24,8 +25,9 @@ import { runOverhead } from './scenarios/overhead';
 import { runRotation } from './scenarios/rotation';
 import { runThroughput } from './scenarios/throughput';
 import { runTokenRequestScenarios } from './scenarios/tokenRequests';
+import { runFleet } from './scenarios/fleet';
 
-const MEASURES = ['tokens', 'overhead', 'throughput', 'rotation', 'memory'] as const;
+const MEASURES = ['tokens', 'overhead', 'throughput', 'rotation', 'memory', 'fleet'] as const;
 type Measure = (typeof MEASURES)[number];
 
 async function main(): Promise<void> {
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const updateDoc = args.includes('--update-doc');
   const onlyArg = args.find(arg => arg.startsWith('--only='));
-  const only = new Set<Measure>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as Measure[]) : MEASURES);
+  const only = new Set<Measure>(
+    onlyArg ? (onlyArg.slice('--only='.length).split(',') as Measure[]) : MEASURES.filter(measure => measure !== 'fleet'),
+  );
   for (const measure of only)
     if (!MEASURES.includes(measure)) throw new Error(`unknown measure ${measure}; use ${MEASURES.join(', ')}`);
   if (!(globalThis as { gc?: unknown }).gc)
@@ -49,6 +53,9 @@ async function main(): Promise<void> {
       ? { tokenDelayMs: 200, ttlSeconds: 3, bufferSeconds: 1, rate: 50, runInMs: 300, durationMs: 2500 }
       : { tokenDelayMs: 200, ttlSeconds: 3, bufferSeconds: 1, rate: 50, runInMs: 500, durationMs: 8000 },
     memory: { requests: quick ? 20_000 : 200_000, parallelProcesses: 2 },
+    fleet: quick
+      ? { replicas: 8, ttlSeconds: 8, bufferSeconds: 2, rate: 20, durationMs: 13_000 }
+      : { replicas: 8, ttlSeconds: 8, bufferSeconds: 2, rate: 20, durationMs: 33_000 },
   };
 
   const keys: ContenderKey[] = CONTENDERS.map(def => def.key);
@@ -90,6 +97,14 @@ async function main(): Promise<void> {
   if (only.has('memory')) {
     log(`memory: heap after GC following ${settings.memory.requests} requests, one process per contender`);
     results.memory = await runMemory(keys, settings.memory.requests, settings.memory.parallelProcesses, log);
+  }
+
+  if (only.has('fleet')) {
+    const f = settings.fleet;
+    log(
+      `fleet: ${f.replicas} replica processes, ${f.rate} requests/s each, ${f.ttlSeconds} s tokens, with and without a shared redis-server`,
+    );
+    results.fleet = await runFleet(f, log);
   }
 
   machine.loadAverageEnd = os.loadavg().map(value => Math.round(value * 100) / 100);

@@ -30,6 +30,8 @@ export type ReplicaCommand =
 export interface TrafficResult {
   latenciesMs: number[];
   errors: number;
+  /** How many different tokens the loopback API saw during this run. */
+  distinctTokens: number;
 }
 
 export interface ReplicaStats {
@@ -77,7 +79,11 @@ async function main(): Promise<void> {
     ...(tokenStore ? { tokenStore } : {}),
   });
 
-  const api = createServer((_request, response) => response.end('ok'));
+  const tokensSeen = new Set<string>();
+  const api = createServer((request, response) => {
+    if (request.headers.authorization) tokensSeen.add(request.headers.authorization);
+    response.end('ok');
+  });
   await new Promise<void>(resolve => api.listen(0, '127.0.0.1', resolve));
   const http = axios.create({ baseURL: `http://127.0.0.1:${(api.address() as AddressInfo).port}` });
   installKeycloakAuth(http, manager);
@@ -107,7 +113,8 @@ async function main(): Promise<void> {
   }
 
   async function traffic(ratePerSecond: number, durationMs: number): Promise<TrafficResult> {
-    const result: TrafficResult = { latenciesMs: [], errors: 0 };
+    const result: TrafficResult = { latenciesMs: [], errors: 0, distinctTokens: 0 };
+    tokensSeen.clear();
     const pending: Promise<void>[] = [];
     const intervalMs = 1000 / ratePerSecond;
     const start = performance.now();
@@ -115,7 +122,8 @@ async function main(): Promise<void> {
       const due = start + i * intervalMs;
       const wait = due - performance.now();
       if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait));
-      const sent = performance.now();
+      // From when the request was due (open loop), so a stalled replica cannot hide its stall.
+      const sent = due;
       pending.push(
         http.get('/api/v1/agents').then(
           () => void result.latenciesMs.push(performance.now() - sent),
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
       );
     }
     await Promise.all(pending);
+    result.distinctTokens = tokensSeen.size;
     return result;
   }
 
