@@ -32,16 +32,20 @@ export interface TrafficResult {
   errors: number;
   /** How many different tokens the loopback API saw during this run. */
   distinctTokens: number;
+  /** When (ms after the start) each request slower than 500 ms was due, for diagnosis. */
+  slowAtMs: number[];
 }
 
 export interface ReplicaStats {
   uncaughtExceptions: string[];
   warnings: string[];
+  /** Token requests this replica sent. */
+  tokenRequests: number;
 }
 
 const options = JSON.parse(process.env.REPLICA_OPTIONS ?? '{}') as ReplicaOptions;
 const send = (message: unknown) => process.send?.(message);
-const stats: ReplicaStats = { uncaughtExceptions: [], warnings: [] };
+const stats: ReplicaStats = { uncaughtExceptions: [], warnings: [], tokenRequests: 0 };
 
 // As a Backstage backend does: Backstage's redis client has no 'error' listener on its socket,
 // so a Redis that goes away surfaces here; the replica must live on.
@@ -66,7 +70,13 @@ async function main(): Promise<void> {
     // What cacheServiceFactory does: one CacheManager from root config, one client per plugin.
     tokenStore = CacheManager.fromConfig(new ConfigReader(config)).forPlugin('kagenti');
   }
+  const tokenHttp = axios.create();
+  tokenHttp.interceptors.request.use(config => {
+    stats.tokenRequests++;
+    return config;
+  });
   const manager = new KeycloakTokenManager({
+    httpClient: tokenHttp,
     tokenEndpoint: options.tokenEndpoint,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
@@ -113,7 +123,7 @@ async function main(): Promise<void> {
   }
 
   async function traffic(ratePerSecond: number, durationMs: number): Promise<TrafficResult> {
-    const result: TrafficResult = { latenciesMs: [], errors: 0, distinctTokens: 0 };
+    const result: TrafficResult = { latenciesMs: [], errors: 0, distinctTokens: 0, slowAtMs: [] };
     tokensSeen.clear();
     const pending: Promise<void>[] = [];
     const intervalMs = 1000 / ratePerSecond;
@@ -126,7 +136,11 @@ async function main(): Promise<void> {
       const sent = due;
       pending.push(
         http.get('/api/v1/agents').then(
-          () => void result.latenciesMs.push(performance.now() - sent),
+          () => {
+            const latency = performance.now() - sent;
+            result.latenciesMs.push(latency);
+            if (latency > 500) result.slowAtMs.push(Math.round(sent - start));
+          },
           () => void result.errors++,
         ),
       );

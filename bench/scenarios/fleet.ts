@@ -15,6 +15,8 @@ export interface FleetOptions {
   bufferSeconds: number;
   /** Requests per second per replica. */
   rate: number;
+  /** Share of usable life refreshed ahead (the manager's `refreshAhead`). */
+  refreshAhead: number;
   /** Recorded traffic, ms. */
   durationMs: number;
 }
@@ -24,13 +26,15 @@ export interface FleetModeResult {
   coldStartTokenRequests: number;
   /** Token requests during the recorded traffic. */
   tokenRequests: number;
-  /** Rotations each replica went through (median of distinct tokens seen − 1). */
+  /** Rotations: bursts of token requests at the server, separated by more than 2 s of quiet. */
   rotations: number;
   tokenRequestsPerRotation: number;
-  /** Token requests for one replica restarting mid-run (stopped, started, first request). */
+  /** Token requests the restarted replica sent (stopped and started while the others serve traffic). */
   restartTokenRequests: number;
   latency: LatencySummary;
   errors: number;
+  /** When the requests slower than 500 ms were due (s after the start), for diagnosis. */
+  slowAtSeconds: number[];
 }
 
 export interface FleetResult {
@@ -40,6 +44,14 @@ export interface FleetResult {
 
 async function tokenRequests(server: TokenServerHandle): Promise<number> {
   return (await server.stats()).tokenRequests.total;
+}
+
+/** Bursts of token requests separated by more than `gapMs`: one per rotation of the fleet. */
+async function rotationsAtServer(server: TokenServerHandle, gapMs: number): Promise<number> {
+  const times = (await server.stats()).tokenRequests.log.map(record => record.at).sort((a, b) => a - b);
+  let bursts = 0;
+  for (let i = 0; i < times.length; i++) if (i === 0 || times[i] - times[i - 1] > gapMs) bursts++;
+  return bursts;
 }
 
 async function runMode(
@@ -53,6 +65,7 @@ async function runMode(
     clientId: server.clients.basic.id,
     clientSecret: server.clients.basic.secret,
     tokenExpiryBufferSeconds: options.bufferSeconds,
+    refreshAhead: options.refreshAhead,
     ...(redisUrl ? { redisUrl } : {}),
   };
   const label = redisUrl ? 'with the store' : 'without a store';
@@ -71,22 +84,27 @@ async function runMode(
     const traffic: Promise<TrafficResult>[] = replicas.map(replica => replica.traffic(options.rate, options.durationMs));
     const results = await Promise.all(traffic);
     const during = await tokenRequests(server);
-    const rotationsPerReplica = results.map(result => Math.max(0, result.distinctTokens - 1)).sort((a, b) => a - b);
-    const rotations = rotationsPerReplica[rotationsPerReplica.length >> 1] ?? 0;
+    const rotations = await rotationsAtServer(server, 2_000);
+    const slowAtSeconds = [...new Set(results.flatMap(result => result.slowAtMs.map(at => Math.round(at / 1000))))].sort(
+      (a, b) => a - b,
+    );
     const latency = summarizeLatencies(results.flatMap(result => result.latenciesMs));
     const errors = results.reduce((sum, result) => sum + result.errors, 0);
     log(
       `fleet ${label}: ${during} token requests over ${rotations} rotations; p99 ${latency.p99.toFixed(1)} ms; ${errors} errors`,
     );
 
-    // One replica restarts (a rolling deploy): its first request after the start.
+    log(`fleet ${label}: slow requests (> 500 ms) due at ${slowAtSeconds.join(', ') || 'none'} s`);
+
+    // One replica restarts (a rolling deploy) while the others go on serving.
     await replicas[0].stop();
+    const serving = replicas.slice(1).map(replica => replica.traffic(options.rate, 4_000));
     const restarted = await ReplicaProcess.start(replicaOptions, 120_000);
     replicas[0] = restarted;
-    await server.reset();
     await restarted.getToken();
-    const restartTokenRequests = await tokenRequests(server);
-    log(`fleet ${label}: ${restartTokenRequests} token requests for a restarted replica`);
+    const restartTokenRequests = (await restarted.stats()).tokenRequests;
+    await Promise.all(serving);
+    log(`fleet ${label}: ${restartTokenRequests} token requests by a restarted replica`);
     return {
       coldStartTokenRequests,
       tokenRequests: during,
@@ -95,6 +113,7 @@ async function runMode(
       restartTokenRequests,
       latency,
       errors,
+      slowAtSeconds,
     };
   } finally {
     await Promise.all(replicas.map(replica => replica.stop()));
@@ -130,7 +149,7 @@ export function fleetMarkdown(result: FleetResult, options: FleetOptions): strin
   ];
   return [
     `**Fleet** (\`--only=fleet\`): ${options.replicas} replica processes, ${options.rate} requests/s each for ${options.durationMs / 1000} s, ` +
-      `oidc-provider tokens of ${options.ttlSeconds} s with a ${options.bufferSeconds} s buffer, one redis-server through Backstage's cache.`,
+      `oidc-provider tokens of ${options.ttlSeconds} s with a ${options.bufferSeconds} s buffer and refreshAhead ${options.refreshAhead}, one redis-server through Backstage's cache.`,
     '',
     '| Measure | with the token store | without |',
     '|---|--:|--:|',
