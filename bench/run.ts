@@ -56,8 +56,8 @@ async function main(): Promise<void> {
     // 10 s tokens used for 9 s, the last 30 % refreshed ahead: a 2.7 s window (the random starts
     // spread over ¾ of it), against the 36 s window of 300 s Keycloak tokens at the defaults.
     fleet: quick
-      ? { replicas: 8, ttlSeconds: 10, bufferSeconds: 1, refreshAhead: 0.3, rate: 20, durationMs: 15_000 }
-      : { replicas: 8, ttlSeconds: 10, bufferSeconds: 1, refreshAhead: 0.3, rate: 20, durationMs: 40_000 },
+      ? { replicas: 8, ttlSeconds: 10, bufferSeconds: 1, refreshAhead: 0.3, rate: 20, runInMs: 2_000, durationMs: 15_000 }
+      : { replicas: 8, ttlSeconds: 10, bufferSeconds: 1, refreshAhead: 0.3, rate: 20, runInMs: 2_000, durationMs: 40_000 },
   };
 
   const keys: ContenderKey[] = CONTENDERS.map(def => def.key);

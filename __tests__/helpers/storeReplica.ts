@@ -24,7 +24,7 @@ export interface ReplicaOptions {
 export type ReplicaCommand =
   | { id: number; cmd: 'getToken' }
   | { id: number; cmd: 'invalidate'; token?: string }
-  | { id: number; cmd: 'traffic'; ratePerSecond: number; durationMs: number }
+  | { id: number; cmd: 'traffic'; ratePerSecond: number; durationMs: number; recordAfterMs?: number }
   | { id: number; cmd: 'stats' };
 
 export interface TrafficResult {
@@ -116,13 +116,14 @@ async function main(): Promise<void> {
       case 'invalidate':
         return manager.invalidate(command.token);
       case 'traffic':
-        return traffic(command.ratePerSecond, command.durationMs);
+        return traffic(command.ratePerSecond, command.durationMs, command.recordAfterMs ?? 0);
       case 'stats':
         return stats;
     }
   }
 
-  async function traffic(ratePerSecond: number, durationMs: number): Promise<TrafficResult> {
+  /** Open-loop requests for `durationMs`; latencies of those due before `recordAfterMs` (a run-in) are not kept. */
+  async function traffic(ratePerSecond: number, durationMs: number, recordAfterMs: number): Promise<TrafficResult> {
     const result: TrafficResult = { latenciesMs: [], errors: 0, distinctTokens: 0, slowAtMs: [] };
     tokensSeen.clear();
     const pending: Promise<void>[] = [];
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
         http.get('/api/v1/agents').then(
           () => {
             const latency = performance.now() - sent;
+            if (sent - start < recordAfterMs) return;
             result.latenciesMs.push(latency);
             if (latency > 500) result.slowAtMs.push(Math.round(sent - start));
           },

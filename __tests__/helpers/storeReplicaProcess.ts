@@ -95,8 +95,8 @@ export class ReplicaProcess {
     return this.#call({ cmd: 'invalidate', ...(token !== undefined ? { token } : {}) });
   }
 
-  traffic(ratePerSecond: number, durationMs: number): Promise<TrafficResult> {
-    return this.#call({ cmd: 'traffic', ratePerSecond, durationMs });
+  traffic(ratePerSecond: number, durationMs: number, recordAfterMs = 0): Promise<TrafficResult> {
+    return this.#call({ cmd: 'traffic', ratePerSecond, durationMs, recordAfterMs });
   }
 
   stats(): Promise<ReplicaStats> {

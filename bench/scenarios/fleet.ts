@@ -17,6 +17,8 @@ export interface FleetOptions {
   rate: number;
   /** Share of usable life refreshed ahead (the manager's `refreshAhead`). */
   refreshAhead: number;
+  /** Unrecorded traffic before the recorded part (connections, JIT), ms. */
+  runInMs: number;
   /** Recorded traffic, ms. */
   durationMs: number;
 }
@@ -81,7 +83,9 @@ async function runMode(
     log(`fleet ${label}: ${coldStartTokenRequests} token requests for ${options.replicas} simultaneous first requests`);
 
     await server.reset();
-    const traffic: Promise<TrafficResult>[] = replicas.map(replica => replica.traffic(options.rate, options.durationMs));
+    const traffic: Promise<TrafficResult>[] = replicas.map(replica =>
+      replica.traffic(options.rate, options.runInMs + options.durationMs, options.runInMs),
+    );
     const results = await Promise.all(traffic);
     const during = await tokenRequests(server);
     const rotations = await rotationsAtServer(server, 2_000);
@@ -148,7 +152,7 @@ export function fleetMarkdown(result: FleetResult, options: FleetOptions): strin
     ['Requests / errors', mode => `${mode.latency.count} / ${mode.errors}`],
   ];
   return [
-    `**Fleet** (\`--only=fleet\`): ${options.replicas} replica processes, ${options.rate} requests/s each for ${options.durationMs / 1000} s, ` +
+    `**Fleet** (\`--only=fleet\`): ${options.replicas} replica processes, ${options.rate} requests/s each for ${options.durationMs / 1000} s after a ${options.runInMs / 1000} s run-in, ` +
       `oidc-provider tokens of ${options.ttlSeconds} s with a ${options.bufferSeconds} s buffer and refreshAhead ${options.refreshAhead}, one redis-server through Backstage's cache.`,
     '',
     '| Measure | with the token store | without |',
