@@ -349,6 +349,17 @@ describe('KeycloakTokenManager with a tokenStore', () => {
     );
   });
 
+  it('takes tokenStore from fromConfig options', async () => {
+    const { clock, endpoint, store, plant } = fleet();
+    plant('from-the-store', clock.now() + 100_000);
+    const manager = KeycloakTokenManager.fromConfig(
+      { boost: { kagenti: { auth: { tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } } } },
+      { httpClient: endpoint.http, tokenStore: store, now: clock.now, timers: clock },
+    );
+    await expect(manager?.getToken()).resolves.toBe('from-the-store');
+    expect(endpoint.count).toBe(0);
+  });
+
   it("takes Backstage's real CacheService as is", async () => {
     const config = mockServices.rootConfig({ data: {} });
     const cache = CacheManager.fromConfig(config).forPlugin('kagenti');
