@@ -11,6 +11,7 @@ import {
 import { flushPromises } from './helpers/FakeClock';
 import { findLeak, secretForms } from './helpers/secretScan';
 import { TelemetryHarness } from './helpers/TelemetryHarness';
+import { MemoryTokenStore } from './helpers/MemoryTokenStore';
 import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT, managerFixture, tokenBody } from './helpers/tokenEndpointMock';
 
 const BASE_URL = 'https://kagenti.test';
@@ -45,6 +46,22 @@ function apiFixture(accept: (token: string) => number, options: Partial<Keycloak
 }
 
 describe('KeycloakTokenManager telemetry', () => {
+  describe('with a shared token store', () => {
+    it('counts a token adopted from the store as a store lookup, with no token request', async () => {
+      const store = new MemoryTokenStore();
+      await telemetryFixture({ tokenStore: store }).manager.getToken();
+      const joinedBefore = await harness.count(tokenLookups, { source: 'joined' });
+
+      const replica = telemetryFixture({ tokenStore: store });
+      await Promise.all([replica.manager.getToken(), replica.manager.getToken()]);
+
+      expect(await harness.count(tokenLookups, { source: 'store' })).toBe(1);
+      expect((await harness.count(tokenLookups, { source: 'joined' })) - joinedBefore).toBe(1);
+      expect(await harness.count(tokenRequests)).toBe(1);
+      expect(replica.endpoint.count).toBe(0);
+    });
+  });
+
   describe('on a cold burst', () => {
     it('counts one token request, one fetched lookup and the other callers as joined', async () => {
       const { manager } = telemetryFixture();

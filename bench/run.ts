@@ -2,7 +2,8 @@
 // loopback servers, and prints/writes one table. Flags:
 //   --quick        fewer rounds and requests (a smoke run; numbers are not for comparison)
 //   --update-doc   also replace the generated section of BENCHMARKS.md
-//   --only=a,b     run only some measures: tokens, overhead, telemetry, throughput, rotation, memory
+//   --only=a,b     run only some measures: tokens, overhead, telemetry, throughput, rotation, memory, fleet
+//                  (fleet, 8 replica processes sharing a redis-server, runs only when asked for)
 import * as os from 'node:os';
 import type { ContenderKey } from './lib/contenders';
 import { CONTENDERS } from './lib/contenders';
@@ -25,8 +26,9 @@ import { runRotation } from './scenarios/rotation';
 import { measureLookupCost, runTelemetryOverhead, TELEMETRY_CONTENDERS, TELEMETRY_LABELS } from './scenarios/telemetryOverhead';
 import { runThroughput } from './scenarios/throughput';
 import { runTokenRequestScenarios } from './scenarios/tokenRequests';
+import { runFleet } from './scenarios/fleet';
 
-const MEASURES = ['tokens', 'overhead', 'telemetry', 'throughput', 'rotation', 'memory'] as const;
+const MEASURES = ['tokens', 'overhead', 'telemetry', 'throughput', 'rotation', 'memory', 'fleet'] as const;
 type Measure = (typeof MEASURES)[number];
 
 async function main(): Promise<void> {
@@ -34,7 +36,9 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const updateDoc = args.includes('--update-doc');
   const onlyArg = args.find(arg => arg.startsWith('--only='));
-  const only = new Set<Measure>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as Measure[]) : MEASURES);
+  const only = new Set<Measure>(
+    onlyArg ? (onlyArg.slice('--only='.length).split(',') as Measure[]) : MEASURES.filter(measure => measure !== 'fleet'),
+  );
   for (const measure of only)
     if (!MEASURES.includes(measure)) throw new Error(`unknown measure ${measure}; use ${MEASURES.join(', ')}`);
   if (!(globalThis as { gc?: unknown }).gc)
@@ -50,6 +54,11 @@ async function main(): Promise<void> {
       ? { tokenDelayMs: 200, ttlSeconds: 3, bufferSeconds: 1, rate: 50, runInMs: 300, durationMs: 2500 }
       : { tokenDelayMs: 200, ttlSeconds: 3, bufferSeconds: 1, rate: 50, runInMs: 500, durationMs: 8000 },
     memory: { requests: quick ? 20_000 : 200_000, parallelProcesses: 2 },
+    // 10 s tokens used for 9 s, the last 30 % refreshed ahead: a 2.7 s window (the random starts
+    // spread over ¾ of it), against the 36 s window of 300 s Keycloak tokens at the defaults.
+    fleet: quick
+      ? { replicas: 8, ttlSeconds: 10, bufferSeconds: 1, refreshAhead: 0.3, rate: 20, runInMs: 2_000, durationMs: 15_000 }
+      : { replicas: 8, ttlSeconds: 10, bufferSeconds: 1, refreshAhead: 0.3, rate: 20, runInMs: 2_000, durationMs: 40_000 },
   };
 
   const keys: ContenderKey[] = CONTENDERS.map(def => def.key);
@@ -97,6 +106,14 @@ async function main(): Promise<void> {
   if (only.has('memory')) {
     log(`memory: heap after GC following ${settings.memory.requests} requests, one process per contender`);
     results.memory = await runMemory(keys, settings.memory.requests, settings.memory.parallelProcesses, log);
+  }
+
+  if (only.has('fleet')) {
+    const f = settings.fleet;
+    log(
+      `fleet: ${f.replicas} replica processes, ${f.rate} requests/s each, ${f.ttlSeconds} s tokens, with and without a shared redis-server`,
+    );
+    results.fleet = await runFleet(f, log);
   }
 
   machine.loadAverageEnd = os.loadavg().map(value => Math.round(value * 100) / 100);

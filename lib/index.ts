@@ -60,3 +60,6 @@ export type {
 } from './telemetry/MeterLike';
 export type { TracerLike, SpanLike, SpanAttributesLike } from './telemetry/TracerLike';
 export type { TokenLookupSource, RetryOutcome } from './telemetry/TokenTelemetry';
+
+export { DEFAULT_TOKEN_STORE_TIMEOUT_MS } from './store/SharedTokenStore';
+export type { TokenStore, TokenStoreJson, TokenStoreSecret } from './store/TokenStore';

@@ -11,6 +11,7 @@ import type { OverheadResult } from '../scenarios/overhead';
 import type { ThroughputResult } from '../scenarios/throughput';
 import type { RotationResult } from '../scenarios/rotation';
 import type { MemoryResult } from '../scenarios/memory';
+import { fleetMarkdown, type FleetOptions, type FleetResult } from '../scenarios/fleet';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -92,6 +93,7 @@ export interface AllResults {
   throughput?: Record<ContenderKey, ThroughputResult>;
   rotation?: Record<ContenderKey, RotationResult>;
   memory?: Record<ContenderKey, MemoryResult>;
+  fleet?: FleetResult;
 }
 
 export interface Report {
@@ -204,6 +206,24 @@ export function checkGoals(results: AllResults): Report['goals'] {
       met: p99Unchanged(r) && r.rotating.errors === 0,
     });
   }
+  if (results.fleet) {
+    const { withStore, withoutStore } = results.fleet;
+    goals.push({
+      goal: 'fleet: ≤ 1.5 token requests per rotation with the store',
+      value: `${fmt(withStore.tokenRequestsPerRotation, 2)} vs ${fmt(withoutStore.tokenRequestsPerRotation, 2)} without`,
+      met: withStore.tokenRequestsPerRotation <= 1.5 && withStore.rotations >= 5,
+    });
+    goals.push({
+      goal: 'fleet: 0 token requests for a restarted replica',
+      value: String(withStore.restartTokenRequests),
+      met: withStore.restartTokenRequests === 0,
+    });
+    goals.push({
+      goal: 'fleet: p99 unchanged by the store (≤ 1.25 × without + 5 ms), 0 errors',
+      value: `${ms(withStore.latency.p99)} vs ${ms(withoutStore.latency.p99)} ms`,
+      met: withStore.latency.p99 <= withoutStore.latency.p99 * 1.25 + 5 && withStore.errors === 0,
+    });
+  }
   return goals;
 }
 
@@ -242,6 +262,7 @@ export function toMarkdown(report: Report): string {
     '² The naive interceptor never reuses a token, so revoking tokens produces no 401 at all; it pays one token request per API request instead.',
   );
   lines.push('');
+  if (report.results.fleet) lines.push(...fleetMarkdown(report.results.fleet, report.settings.fleet as FleetOptions));
   if (report.goals.length) {
     lines.push('**Goals for @boost/kagenti-auth in this run:**');
     lines.push('');

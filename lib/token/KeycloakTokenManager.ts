@@ -9,11 +9,14 @@ import { type ClientAuthenticationOptions, createClientAuthenticator } from './c
 import { type ClientCredentialsToken, requestClientCredentialsToken } from './requestClientCredentialsToken';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './RetryPolicy';
 import { realTimers, type Timers } from './Timers';
+import { tokenStoreSecretFor } from './tokenStoreSecretFor';
 import { createTokenTelemetry } from '../telemetry/createTokenTelemetry';
 import { sentRequestErrorType } from '../telemetry/errorType';
 import type { MeterLike } from '../telemetry/MeterLike';
 import type { RetryOutcome, TokenFetchRecorder, TokenTelemetry } from '../telemetry/TokenTelemetry';
 import type { TracerLike } from '../telemetry/TracerLike';
+import { SharedTokenStore, type SharedTokens } from '../store/SharedTokenStore';
+import type { StoredToken, TokenStore, TokenStoreSecret } from '../store/TokenStore';
 
 /** Default time limit for one token request, in ms. */
 export const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
@@ -31,6 +34,8 @@ export const DEFAULT_FAILURE_COOLDOWN_MS = 5_000;
 const MAX_RETRY_AFTER_HOLD_MS = 300_000;
 /** Least time between two failed background refreshes, in ms. */
 export const BACKGROUND_RETRY_INTERVAL_MS = 2_000;
+/** With a token store, the share of the refresh-ahead window (from its start) in which each manager picks its random start. */
+const STORE_REFRESH_SPREAD = 0.75;
 
 /**
  * Options of {@link KeycloakTokenManager}. Client authentication (`clientSecret`, `privateKey`,
@@ -73,6 +78,16 @@ export interface KeycloakTokenManagerOptions extends ClientAuthenticationOptions
   meter?: MeterLike;
   /** Where the `kagenti.auth.token.fetch` spans go. Default: the global tracer `@boost/kagenti-auth`. */
   tracer?: TracerLike;
+  /**
+   * A store shared by replicas (a Backstage `CacheService` as is): a process with no usable token
+   * adopts the one stored there before asking Keycloak, and stores what it fetches, sealed.
+   * Store trouble is a miss, never an error. None by default.
+   */
+  tokenStore?: TokenStore;
+  /** Bound on every token store call, in ms; past it the manager goes on without the store. Default 250. */
+  tokenStoreTimeoutMs?: number;
+  /** Key material that seals stored tokens (HKDF-SHA256, AES-256-GCM). Default: the client secret. */
+  tokenStoreSecret?: TokenStoreSecret;
 }
 
 /** Options of `getToken` and `getTokenForStreaming`. */
@@ -81,11 +96,11 @@ export interface GetTokenOptions {
   signal?: AbortSignal;
 }
 
-interface CachedToken {
-  accessToken: string;
-  /** Until when (exclusive) the token is handed out; counted from when the request was sent. */
-  usableUntil: number;
-  usableLifetimeMs: number;
+interface CachedToken extends StoredToken {
+  /** Adopted from the token store rather than fetched by this manager. */
+  fromStore?: boolean;
+  /** With a token store: this manager's random start of refresh-ahead for this token. */
+  refreshAt?: number;
 }
 
 interface Flight {
@@ -97,6 +112,8 @@ interface Flight {
    * when a caller joins, so that a script awaiting a token does not exit mid-backoff.
    */
   background: boolean;
+  /** A stored token is adopted only with more usable life left than this, in ms. */
+  minRemainingMs: number;
   /** The retry wait in progress, to `ref()` it when a caller joins. */
   sleepHandle?: unknown;
 }
@@ -143,8 +160,11 @@ export class KeycloakTokenManager {
   readonly #random: () => number;
   readonly #httpClient: AxiosInstance;
   readonly #telemetry: TokenTelemetry;
+  readonly #store?: SharedTokens;
 
   #cached?: CachedToken;
+  /** The last token rejected or invalidated: never adopted from the store, whatever it holds. */
+  #rejectedToken?: string;
   #inflight?: Flight;
   /** Bumped by unconditional invalidation and close: older flights may not write the cache. */
   #generation = 0;
@@ -205,6 +225,23 @@ export class KeycloakTokenManager {
       clientId,
       remainingSeconds: () => Math.max(0, ((this.#cached?.usableUntil ?? 0) - this.#now()) / 1000),
     });
+    if (options.tokenStore !== undefined) {
+      const secret = options.tokenStoreSecret ?? tokenStoreSecretFor(authenticator.method, options);
+      if (secret === undefined) {
+        throw new TypeError(
+          `tokenStore with ${authenticator.method} needs tokenStoreSecret: a ${authenticator.method === 'client_assertion' ? 'rotating client assertion' : 'private key function'} is no stable secret to seal stored tokens with`,
+        );
+      }
+      this.#store = new SharedTokenStore({
+        store: options.tokenStore,
+        secret,
+        binding: { tokenEndpoint, clientId, ...(options.scope !== undefined ? { scope: options.scope } : {}) },
+        ...(options.tokenStoreTimeoutMs !== undefined ? { timeoutMs: options.tokenStoreTimeoutMs } : {}),
+        timers: this.#timers,
+        now: this.#now,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+    }
   }
 
   /**
@@ -275,7 +312,7 @@ export class KeycloakTokenManager {
     }
     let token: CachedToken;
     try {
-      token = await this.#lookUp(now, options.signal);
+      token = await this.#lookUp(now, options.signal, minLifetimeMs);
     } catch (error) {
       // A stream is better served by the usable token it has than by no stream at all.
       const fallback = this.#usable(this.#now());
@@ -302,10 +339,14 @@ export class KeycloakTokenManager {
    */
   invalidate(token?: string): boolean {
     if (token !== undefined) {
+      if (this.#store && this.#rejectedToken !== token) void this.#store.deleteIf(token);
+      this.#rejectedToken = token;
       if (this.#cached?.accessToken !== token) return false;
       this.#cached = undefined;
       return true;
     }
+    if (this.#cached) this.#rejectedToken = this.#cached.accessToken;
+    void this.#store?.clear();
     this.#cached = undefined;
     this.#failure = undefined;
     this.#inflight = undefined;
@@ -358,14 +399,14 @@ export class KeycloakTokenManager {
   }
 
   /** A token that needs waiting for; counted as a lookup once it arrives. */
-  async #lookUp(now: number, signal: AbortSignal | undefined): Promise<CachedToken> {
+  async #lookUp(now: number, signal: AbortSignal | undefined, minRemainingMs = 0): Promise<CachedToken> {
     const source = this.#inflight ? 'joined' : 'fetched';
-    const token = await this.#wait(this.#sharedFlight(now), signal);
-    this.#telemetry.lookup(source);
+    const token = await this.#wait(this.#sharedFlight(now, minRemainingMs), signal);
+    this.#telemetry.lookup(source === 'fetched' && token.fromStore ? 'store' : source);
     return token;
   }
 
-  #sharedFlight(now: number): Promise<CachedToken> {
+  #sharedFlight(now: number, minRemainingMs = 0): Promise<CachedToken> {
     const inflight = this.#inflight;
     if (inflight) {
       if (inflight.background) {
@@ -375,13 +416,19 @@ export class KeycloakTokenManager {
       return inflight.promise;
     }
     if (this.#failure && now < this.#failure.until) return Promise.reject(this.#failure.error);
-    return this.#startFlight(false).promise;
+    return this.#startFlight(false, minRemainingMs).promise;
   }
 
-  #startFlight(background: boolean): Flight {
+  #startFlight(background: boolean, minRemainingMs = 0): Flight {
     const generation = this.#generation;
     const controller = new AbortController();
-    const flight: Flight = { generation, controller, background, promise: undefined as unknown as Promise<CachedToken> };
+    const flight: Flight = {
+      generation,
+      controller,
+      background,
+      minRemainingMs,
+      promise: undefined as unknown as Promise<CachedToken>,
+    };
     flight.promise = this.#telemetry
       .fetchSpan(background, recorder => this.#fetchWithRetry(flight, recorder))
       .then(
@@ -435,6 +482,8 @@ export class KeycloakTokenManager {
 
   async #fetchWithRetry(flight: Flight, recorder: TokenFetchRecorder): Promise<CachedToken> {
     const signal = flight.controller.signal;
+    const adopted = this.#store && (await this.#adoptStored(this.#store, flight));
+    if (adopted) return adopted;
     for (let attempt = 1; ; attempt++) {
       const sentAt = this.#now();
       try {
@@ -450,7 +499,9 @@ export class KeycloakTokenManager {
           signal,
         });
         recorder.tokenRequest('success', (this.#now() - sentAt) / 1000);
-        return this.#toCached(response, sentAt);
+        const token = this.#toCached(response, sentAt);
+        if (this.#generation === flight.generation) void this.#store?.write(token);
+        return token;
       } catch (error) {
         const errorType = sentRequestErrorType(error);
         if (errorType !== undefined) recorder.tokenRequest('failure', (this.#now() - sentAt) / 1000, errorType);
@@ -489,6 +540,19 @@ export class KeycloakTokenManager {
     });
   }
 
+  /** A stored token better than the cached one (another replica fetched it), or undefined. */
+  async #adoptStored(store: SharedTokens, flight: Flight): Promise<CachedToken | undefined> {
+    const stored = await store.read();
+    if (!stored || flight.controller.signal.aborted || stored.accessToken === this.#rejectedToken) return undefined;
+    if (stored.usableUntil - this.#now() <= flight.minRemainingMs) return undefined;
+    if (this.#cached && stored.usableUntil <= this.#cached.usableUntil) return undefined;
+    this.#logger?.debug('Adopted the Keycloak token from the token store', {
+      clientId: this.clientId,
+      usableForMs: stored.usableUntil - this.#now(),
+    });
+    return { ...stored, fromStore: true };
+  }
+
   #toCached(response: ClientCredentialsToken, sentAt: number): CachedToken {
     let usableLifetimeMs: number;
     if (response.expiresIn === undefined) {
@@ -519,7 +583,10 @@ export class KeycloakTokenManager {
 
   #maybeRefreshAhead(cached: CachedToken, now: number): void {
     if (this.#refreshAhead === false || this.#inflight) return;
-    const windowStart = cached.usableUntil - cached.usableLifetimeMs * this.#refreshAhead;
+    const window = cached.usableLifetimeMs * this.#refreshAhead;
+    // A fleet sharing a store spreads its starts, so that one replica refreshes and the rest adopt.
+    if (this.#store) cached.refreshAt ??= cached.usableUntil - window * (1 - STORE_REFRESH_SPREAD * this.#random());
+    const windowStart = cached.refreshAt ?? cached.usableUntil - window;
     if (now < windowStart || now < this.#nextBackgroundRefreshAt) return;
     if (this.#failure && now < this.#failure.until) return;
     const flight = this.#startFlight(true);

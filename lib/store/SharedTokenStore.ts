@@ -1,0 +1,188 @@
+import type { LoggerLike } from '../logging/LoggerLike';
+import type { Timers } from '../token/Timers';
+import { TokenSealer, type TokenSealerBinding } from './TokenSealer';
+import type { StoredToken, TokenStore, TokenStoreSecret } from './TokenStore';
+
+/** Default bound on every token store call (secret lookup included), in ms: a network cache round trip with room to spare. */
+export const DEFAULT_TOKEN_STORE_TIMEOUT_MS = 250;
+/** Least time between two warnings about the token store, in ms. */
+export const TOKEN_STORE_WARN_INTERVAL_MS = 60_000;
+
+/** What the token manager needs from a shared store. None of these ever rejects. */
+export interface SharedTokens {
+  /** The usable-looking entry, or `undefined` on a miss, a failure, a timeout or anything that does not open. */
+  read(): Promise<StoredToken | undefined>;
+  /** Stores the token for its remaining usable life. */
+  write(token: StoredToken): Promise<void>;
+  /** Deletes the entry only if it still holds this token (a rejected one). */
+  deleteIf(accessToken: string): Promise<void>;
+  /** Deletes the entry, whatever it holds. */
+  clear(): Promise<void>;
+}
+
+export interface SharedTokenStoreOptions {
+  store: TokenStore;
+  /** Key material for sealing: the client secret by default (see `tokenStoreSecret`). */
+  secret: TokenStoreSecret;
+  binding: TokenSealerBinding;
+  /** Bound on every call, in ms. Default {@link DEFAULT_TOKEN_STORE_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  timers: Timers;
+  now: () => number;
+  logger?: LoggerLike;
+}
+
+const FAILED = Symbol('failed');
+
+/**
+ * The manager's side of a shared {@link TokenStore}: names the key, seals and opens entries,
+ * bounds every call by `timeoutMs`, and turns every store problem into a miss, logged as a
+ * warning at most once a minute with neither token nor secret in it.
+ */
+export class SharedTokenStore implements SharedTokens {
+  readonly #store: TokenStore;
+  readonly #secret: TokenStoreSecret;
+  readonly #binding: TokenSealerBinding;
+  readonly #timeoutMs: number;
+  readonly #timers: Timers;
+  readonly #now: () => number;
+  readonly #logger?: LoggerLike;
+  #sealer?: { material: string | Uint8Array; sealer: TokenSealer };
+  #lastWarnAt = -Infinity;
+  /** The last delete this manager sent: its own later read waits for it, so that the delete cannot remove what it writes next. */
+  #deleting: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SharedTokenStoreOptions) {
+    const { store } = options;
+    if (
+      typeof store !== 'object' ||
+      store === null ||
+      !['get', 'set', 'delete'].every(name => typeof (store as unknown as Record<string, unknown>)[name] === 'function')
+    ) {
+      throw new TypeError('tokenStore must have get, set and delete methods (a Backstage CacheService works as is)');
+    }
+    const secret = options.secret;
+    if (typeof secret === 'string' || secret instanceof Uint8Array ? secret.length === 0 : typeof secret !== 'function') {
+      throw new TypeError('tokenStoreSecret must be a non-empty string or Uint8Array, or a function returning one');
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_STORE_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1) {
+      throw new TypeError('tokenStoreTimeoutMs must be a finite number of at least 1');
+    }
+    this.#store = store;
+    this.#secret = secret;
+    this.#binding = options.binding;
+    this.#timeoutMs = timeoutMs;
+    this.#timers = options.timers;
+    this.#now = options.now;
+    if (options.logger) this.#logger = options.logger;
+  }
+
+  async read(): Promise<StoredToken | undefined> {
+    const result = await this.#bounded('read', async () => {
+      await this.#deleting;
+      const sealer = await this.#currentSealer();
+      return { sealer, value: await this.#store.get(sealer.keyName) };
+    });
+    if (result === FAILED || result.value === undefined || result.value === null) return undefined;
+    const token = result.sealer.open(result.value);
+    if (!token) this.#logger?.debug('Ignored a token store entry that does not open (other secret, version or tampered)');
+    return token;
+  }
+
+  async write(token: StoredToken): Promise<void> {
+    await this.#bounded('write', async () => {
+      const ttl = Math.floor(token.usableUntil - this.#now());
+      if (ttl < 1) return;
+      const sealer = await this.#currentSealer();
+      await this.#store.set(sealer.keyName, sealer.seal(token), { ttl });
+    });
+  }
+
+  async deleteIf(accessToken: string): Promise<void> {
+    await this.#deleteBounded(async () => {
+      const sealer = await this.#currentSealer();
+      // Not atomic: a newer token written between the get and the delete is lost, which costs
+      // one token request somewhere in the fleet, never a wrong token.
+      const stored = sealer.open(await this.#store.get(sealer.keyName));
+      if (stored?.accessToken === accessToken) await this.#store.delete(sealer.keyName);
+    });
+  }
+
+  async clear(): Promise<void> {
+    await this.#deleteBounded(async () => {
+      const sealer = await this.#currentSealer();
+      await this.#store.delete(sealer.keyName);
+    });
+  }
+
+  #deleteBounded(work: () => Promise<void>): Promise<unknown> {
+    const deleting = this.#bounded('delete', work);
+    this.#deleting = deleting;
+    return deleting;
+  }
+
+  async #currentSealer(): Promise<TokenSealer> {
+    const source = this.#secret;
+    const material: unknown = typeof source === 'function' ? await source() : source;
+    if (!(typeof material === 'string' || material instanceof Uint8Array) || material.length === 0) {
+      throw new TypeError('the token store secret function returned no secret');
+    }
+    const current = this.#sealer;
+    if (current && sameMaterial(current.material, material)) return current.sealer;
+    const sealer = new TokenSealer(material, this.#binding);
+    this.#sealer = { material, sealer };
+    return sealer;
+  }
+
+  /** Runs one store call within the time bound; a rejection or a timeout is `FAILED`, logged. */
+  #bounded<T>(operation: string, work: () => Promise<T>): Promise<T | typeof FAILED> {
+    return new Promise(resolve => {
+      let settled = false;
+      const handle = this.#timers.setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        this.#warn(operation, `no answer within ${this.#timeoutMs} ms`);
+        resolve(FAILED);
+      }, this.#timeoutMs);
+      // A store that answers after the bound is ignored, its rejection included.
+      work().then(
+        value => {
+          if (settled) return;
+          settled = true;
+          this.#timers.clearTimeout(handle);
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          this.#timers.clearTimeout(handle);
+          this.#warn(operation, describeError(error));
+          resolve(FAILED);
+        },
+      );
+    });
+  }
+
+  #warn(operation: string, problem: string): void {
+    const now = this.#now();
+    if (now - this.#lastWarnAt < TOKEN_STORE_WARN_INTERVAL_MS) return;
+    this.#lastWarnAt = now;
+    this.#logger?.warn(
+      `Token store ${operation} failed (${problem}); this replica uses its own token requests meanwhile. Check the cache (backend.cache).`,
+      { clientId: this.#binding.clientId, operation },
+    );
+  }
+}
+
+function sameMaterial(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return Buffer.from(a).equals(Buffer.from(b));
+}
+
+// The store's own message could quote anything it was given; only its class and code are kept.
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return `a ${typeof error} was thrown`;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `${error.name} ${code}` : error.name;
+}
