@@ -21,6 +21,13 @@ export interface KagentiApiClientServiceFactoryOptions {
   timeoutMs?: number;
   /** Minimum remaining token lifetime for `stream: true` requests, in ms. Default 300 000. */
   streamMinLifetimeMs?: number;
+  /**
+   * Share the plugin's token through its Backstage cache (`coreServices.cache`), sealed: with
+   * `backend.cache.store: redis` (or valkey, memcache) every replica uses one token. Default `true`.
+   * A client authenticated by an external assertion needs `tokenManagerOptions.tokenStoreSecret`
+   * for this; without one its tokens are not shared.
+   */
+  shareTokenThroughCache?: boolean;
 }
 
 /**
@@ -39,11 +46,19 @@ export function createKagentiApiServiceFactory(
       logger: coreServices.logger,
       lifecycle: coreServices.lifecycle,
       metrics: optionalMetricsServiceRef,
+      cache: coreServices.cache,
     },
-    factory({ config, logger, lifecycle, metrics }) {
+    factory({ config, logger, lifecycle, metrics, cache }) {
       const baseUrl = readKagentiBaseUrl(config);
-      if (readKeycloakAuthConfig(config) === undefined) {
+      const auth = readKeycloakAuthConfig(config);
+      if (auth === undefined) {
         logger.warn(`${KAGENTI_AUTH_CONFIG_PATH} is not configured: Kagenti API requests go out without a token`);
+      }
+      const shareToken = auth !== undefined && options.shareTokenThroughCache !== false;
+      // A rotating external assertion is no secret to seal with: share only with an explicit one.
+      const canSeal = auth?.clientAssertionFile === undefined || options.tokenManagerOptions?.tokenStoreSecret !== undefined;
+      if (shareToken && !canSeal) {
+        logger.info('The Kagenti token is not shared through the cache: set tokenManagerOptions.tokenStoreSecret to seal it');
       }
       const client = KagentiApiClient.fromConfig(config, {
         baseUrl,
@@ -54,6 +69,7 @@ export function createKagentiApiServiceFactory(
           logger,
           // The plugin's MetricsService when the backend has one; otherwise the global OpenTelemetry meter.
           ...(metrics ? { meter: metrics } : {}),
+          ...(shareToken && canSeal ? { tokenStore: cache } : {}),
           ...options.tokenManagerOptions,
         },
       });

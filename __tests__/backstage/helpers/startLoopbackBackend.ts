@@ -41,6 +41,7 @@ export async function startLoopbackBackend(options: {
       mockServices.httpAuth.factory(),
       mockServices.httpRouter.factory(),
       mockServices.userInfo.factory(),
+      mockServices.cache.factory(),
     ],
   });
   backend.add(
