@@ -46,6 +46,19 @@ node -e "
   if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
   console.log('require ok:', Object.keys(lib).length, 'exports');
 "
+# The core and the test helper need neither Backstage nor OpenTelemetry: nothing of either is installed yet.
+node -e "
+  for (const peer of ['@backstage/backend-plugin-api', '@backstage/errors', '@opentelemetry/api']) {
+    try { require.resolve(peer); console.error(peer + ' is installed: this check proves nothing'); process.exit(1); } catch {}
+  }
+  require('@boost/kagenti-auth');
+  require('@boost/kagenti-auth/testing');
+  console.log('core and testing entries load without Backstage or OpenTelemetry installed');
+"
+# The Backstage entry's optional peers, as a Backstage backend has them.
+backstage_peers="$(cd "$repo" && node -p "['@backstage/backend-plugin-api', '@backstage/errors'].map(p => p + '@' + require(p + '/package.json').version).join(' ')")"
+# shellcheck disable=SC2086
+npm install --prefer-offline --no-audit --no-fund --silent $backstage_peers >/dev/null
 for specifier in $specifiers; do
   node --input-type=module -e "
     import { createRequire } from 'node:module';
