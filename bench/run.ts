@@ -3,6 +3,7 @@
 //   --quick        fewer rounds and requests (a smoke run; numbers are not for comparison)
 //   --update-doc   also replace the generated section of BENCHMARKS.md
 //   --only=a,b     run only some measures: tokens, overhead, throughput, rotation, memory
+//   --contenders=a,b  run only some contenders (keys in bench/lib/contenders.ts); the floors and ours always run
 import * as os from 'node:os';
 import type { ContenderKey } from './lib/contenders';
 import { CONTENDERS } from './lib/contenders';
@@ -51,7 +52,15 @@ async function main(): Promise<void> {
     memory: { requests: quick ? 20_000 : 200_000, parallelProcesses: 2 },
   };
 
-  const keys: ContenderKey[] = CONTENDERS.map(def => def.key);
+  const contendersArg = args.find(arg => arg.startsWith('--contenders='));
+  const chosen = contendersArg ? new Set(contendersArg.slice('--contenders='.length).split(',')) : undefined;
+  for (const key of chosen ?? [])
+    if (!CONTENDERS.some(def => def.key === key))
+      throw new Error(`unknown contender ${key}; use ${CONTENDERS.map(def => def.key).join(', ')}`);
+  // Ratios are taken to the floors and the goals are ours, so those three always run.
+  const keys: ContenderKey[] = CONTENDERS.map(def => def.key).filter(
+    key => !chosen || chosen.has(key) || key === 'bare' || key === 'minimal' || key === 'ours',
+  );
   const machine = machineInfo();
   const started = performance.now();
   const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);

@@ -19,8 +19,11 @@ export interface OverheadResult {
   opsPerSecond: number;
   /** Median over rounds of (time per request ÷ the floor's in the same round). */
   ratioToFloor: number;
+  /** Median over rounds of (time per request ÷ the minimal interceptor's in the same round). */
+  ratioToInterceptorFloor: number;
   rounds: number[];
   ratios: number[];
+  interceptorRatios: number[];
   samples: number;
 }
 
@@ -78,10 +81,12 @@ export async function runOverhead(
   if (sink === 0) throw new Error('no responses');
 
   const floor = perRound.get('bare');
+  const interceptorFloor = perRound.get('minimal');
   const results = {} as Record<ContenderKey, OverheadResult>;
   for (const key of keys) {
     const rounds = perRound.get(key)!;
     const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];
+    const interceptorRatios = interceptorFloor ? rounds.map((value, i) => value / interceptorFloor[i]) : [];
     const us = median(rounds);
     results[key] = {
       usPerRequest: us,
@@ -89,6 +94,8 @@ export async function runOverhead(
       ratioToFloor: median(ratios),
       rounds,
       ratios,
+      ratioToInterceptorFloor: median(interceptorRatios),
+      interceptorRatios,
       samples: samples.get(key)!,
     };
   }
