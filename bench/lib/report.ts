@@ -136,6 +136,8 @@ export function buildTable(keys: readonly ContenderKey[], results: AllResults, r
     row('Cached path: requests/s', key => fmtInt(o[key].opsPerSecond));
     row('Cached path: time per request ÷ floor (goal ≤ 1.05)', key => fmt(o[key].ratioToFloor, 3));
     row('Cached path: time per request ÷ minimal interceptor (goal ≤ 1.02)', key => fmt(o[key].ratioToInterceptorFloor, 3));
+    row('Cached path: CPU µs per request', key => fmt(o[key].cpuUsPerRequest, 2));
+    row('Cached path: CPU per request ÷ minimal interceptor', key => fmt(o[key].cpuRatioToInterceptorFloor, 3));
   }
   const h = results.throughput;
   if (h) {

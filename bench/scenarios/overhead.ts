@@ -21,9 +21,17 @@ export interface OverheadResult {
   ratioToFloor: number;
   /** Median over rounds of (time per request ÷ the minimal interceptor's in the same round). */
   ratioToInterceptorFloor: number;
+  /**
+   * Median over rounds of this process's CPU time (user + system) per request, in µs, and its
+   * ratio to the minimal interceptor's: CPU time moves far less than wall-clock time when other
+   * processes share the machine. It includes the mock's history reset after each call, alike for all.
+   */
+  cpuUsPerRequest: number;
+  cpuRatioToInterceptorFloor: number;
   rounds: number[];
   ratios: number[];
   interceptorRatios: number[];
+  cpuRatios: number[];
   samples: number;
 }
 
@@ -47,6 +55,7 @@ export async function runOverhead(
   }
   const perRound = new Map<ContenderKey, number[]>(keys.map(key => [key, []]));
   const samples = new Map<ContenderKey, number>(keys.map(key => [key, 0]));
+  const cpuPerRound = new Map<ContenderKey, number[]>(keys.map(key => [key, []]));
   let sink = 0;
 
   for (let round = 0; round < options.rounds; round++) {
@@ -57,6 +66,8 @@ export async function runOverhead(
     });
     for (const key of rotate(keys, round)) {
       const { instance, resetHistory } = contenders.get(key)!;
+      let cpuStart: NodeJS.CpuUsage | undefined;
+      let calls = 0;
       bench.add(
         key,
         async () => {
@@ -64,7 +75,23 @@ export async function runOverhead(
           sink += response.status;
         },
         // Outside the timed call: keeps axios-mock-adapter's request history from piling up.
-        { async: true, afterEach: resetHistory },
+        {
+          async: true,
+          beforeAll: mode => {
+            if (mode !== 'run') return;
+            calls = 0;
+            cpuStart = process.cpuUsage();
+          },
+          afterEach: () => {
+            calls++;
+            resetHistory();
+          },
+          afterAll: mode => {
+            if (mode !== 'run' || !cpuStart) return;
+            const used = process.cpuUsage(cpuStart);
+            cpuPerRound.get(key)!.push((used.user + used.system) / calls);
+          },
+        },
       );
     }
     await bench.run();
@@ -87,6 +114,9 @@ export async function runOverhead(
     const rounds = perRound.get(key)!;
     const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];
     const interceptorRatios = interceptorFloor ? rounds.map((value, i) => value / interceptorFloor[i]) : [];
+    const cpu = cpuPerRound.get(key)!;
+    const cpuFloor = cpuPerRound.get('minimal');
+    const cpuRatios = cpuFloor ? cpu.map((value, i) => value / cpuFloor[i]) : [];
     const us = median(rounds);
     results[key] = {
       usPerRequest: us,
@@ -96,6 +126,9 @@ export async function runOverhead(
       ratios,
       ratioToInterceptorFloor: median(interceptorRatios),
       interceptorRatios,
+      cpuUsPerRequest: median(cpu),
+      cpuRatioToInterceptorFloor: median(cpuRatios),
+      cpuRatios,
       samples: samples.get(key)!,
     };
   }
