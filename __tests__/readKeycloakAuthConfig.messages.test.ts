@@ -81,4 +81,12 @@ describe('readKeycloakAuthConfig messages', () => {
   it('a ConfigurationError made without keys lists none', () => {
     expect(new ConfigurationError('boost.kagenti.auth is wrong').keys).toEqual([]);
   });
+
+  it.each(['1.5', 'x5', '5x'])('refuses the buffer %j as not a string of digits, before any number check', buffer => {
+    const error = readError(
+      root({ tokenEndpoint: ENDPOINT, clientId: 'c', clientSecret: 's', tokenExpiryBufferSeconds: buffer }),
+    );
+    expect(error.message).toContain('tokenExpiryBufferSeconds must be a whole number of seconds');
+    expect(error.message).not.toContain('0 or more');
+  });
 });
