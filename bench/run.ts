@@ -4,6 +4,7 @@
 //   --update-doc   also replace the generated section of BENCHMARKS.md
 //   --only=a,b     run only some measures: tokens, overhead, telemetry, throughput, rotation, memory, fleet
 //                  (fleet, 8 replica processes sharing a redis-server, runs only when asked for)
+//   --contenders=a,b  run only some contenders (keys in bench/lib/contenders.ts); the floors and ours always run
 import * as os from 'node:os';
 import type { ContenderKey } from './lib/contenders';
 import { CONTENDERS } from './lib/contenders';
@@ -61,7 +62,15 @@ async function main(): Promise<void> {
       : { replicas: 8, ttlSeconds: 10, bufferSeconds: 1, refreshAhead: 0.3, rate: 20, runInMs: 2_000, durationMs: 40_000 },
   };
 
-  const keys: ContenderKey[] = CONTENDERS.map(def => def.key);
+  const contendersArg = args.find(arg => arg.startsWith('--contenders='));
+  const chosen = contendersArg ? new Set(contendersArg.slice('--contenders='.length).split(',')) : undefined;
+  for (const key of chosen ?? [])
+    if (!CONTENDERS.some(def => def.key === key))
+      throw new Error(`unknown contender ${key}; use ${CONTENDERS.map(def => def.key).join(', ')}`);
+  // Ratios are taken to the floors and the goals are ours, so those three always run.
+  const keys: ContenderKey[] = CONTENDERS.map(def => def.key).filter(
+    key => !chosen || chosen.has(key) || key === 'bare' || key === 'minimal' || key === 'ours',
+  );
   const machine = machineInfo();
   const started = performance.now();
   const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);

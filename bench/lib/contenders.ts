@@ -1,4 +1,4 @@
-// The five contenders, each wired the way its README shows, on the same axios version.
+// The six contenders, each wired the way its README shows, on the same axios version.
 import axios, { type AxiosInstance } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
 import tokenProvider from 'axios-token-interceptor';
@@ -29,7 +29,7 @@ export interface ContenderDef {
   create(env: ContenderEnv): Contender;
 }
 
-export type ContenderKey = 'bare' | 'ours' | 'authRefresh' | 'tokenInterceptor' | 'naive';
+export type ContenderKey = 'bare' | 'minimal' | 'ours' | 'authRefresh' | 'tokenInterceptor' | 'naive';
 
 export interface TokenResponse {
   access_token: string;
@@ -92,6 +92,20 @@ export const CONTENDERS: readonly ContenderDef[] = [
     label: 'bare axios, fixed token (floor)',
     create(env) {
       const instance = axios.create({ baseURL: env.baseURL, headers: { Authorization: `Bearer ${env.fixedToken}` } });
+      return { instance, close() {} };
+    },
+  },
+  {
+    key: 'minimal',
+    label: 'minimal interceptor, fixed token (interceptor floor)',
+    create(env) {
+      // What any request interceptor costs axios (its interceptor chain), with no work of its own.
+      const instance = axios.create({ baseURL: env.baseURL });
+      const authorization = `Bearer ${env.fixedToken}`;
+      instance.interceptors.request.use(config => {
+        config.headers.set('Authorization', authorization);
+        return config;
+      });
       return { instance, close() {} };
     },
   },

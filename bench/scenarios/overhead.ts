@@ -19,8 +19,19 @@ export interface OverheadResult {
   opsPerSecond: number;
   /** Median over rounds of (time per request ÷ the floor's in the same round). */
   ratioToFloor: number;
+  /** Median over rounds of (time per request ÷ the minimal interceptor's in the same round). */
+  ratioToInterceptorFloor: number;
+  /**
+   * Median over rounds of this process's CPU time (user + system) per request, in µs, and its
+   * ratio to the minimal interceptor's: CPU time moves far less than wall-clock time when other
+   * processes share the machine. It includes the mock's history reset after each call, alike for all.
+   */
+  cpuUsPerRequest: number;
+  cpuRatioToInterceptorFloor: number;
   rounds: number[];
   ratios: number[];
+  interceptorRatios: number[];
+  cpuRatios: number[];
   samples: number;
 }
 
@@ -54,6 +65,7 @@ export async function measureCachedPath<K extends string>(
   }
   const perRound = new Map<K, number[]>(keys.map(key => [key, []]));
   const samples = new Map<K, number>(keys.map(key => [key, 0]));
+  const cpuPerRound = new Map<K, number[]>(keys.map(key => [key, []]));
   let sink = 0;
 
   for (let round = 0; round < options.rounds; round++) {
@@ -64,6 +76,8 @@ export async function measureCachedPath<K extends string>(
     });
     for (const key of rotate(keys, round)) {
       const { instance, resetHistory } = contenders.get(key)!;
+      let cpuStart: NodeJS.CpuUsage | undefined;
+      let calls = 0;
       bench.add(
         key,
         async () => {
@@ -71,7 +85,23 @@ export async function measureCachedPath<K extends string>(
           sink += response.status;
         },
         // Outside the timed call: keeps axios-mock-adapter's request history from piling up.
-        { async: true, afterEach: resetHistory },
+        {
+          async: true,
+          beforeAll: mode => {
+            if (mode !== 'run') return;
+            calls = 0;
+            cpuStart = process.cpuUsage();
+          },
+          afterEach: () => {
+            calls++;
+            resetHistory();
+          },
+          afterAll: mode => {
+            if (mode !== 'run' || !cpuStart) return;
+            const used = process.cpuUsage(cpuStart);
+            cpuPerRound.get(key)!.push((used.user + used.system) / calls);
+          },
+        },
       );
     }
     await bench.run();
@@ -88,10 +118,15 @@ export async function measureCachedPath<K extends string>(
   if (sink === 0) throw new Error('no responses');
 
   const floor = perRound.get('bare' as K);
+  const interceptorFloor = perRound.get('minimal' as K);
   const results = {} as Record<K, OverheadResult>;
   for (const key of keys) {
     const rounds = perRound.get(key)!;
     const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];
+    const interceptorRatios = interceptorFloor ? rounds.map((value, i) => value / interceptorFloor[i]) : [];
+    const cpu = cpuPerRound.get(key)!;
+    const cpuFloor = cpuPerRound.get('minimal' as K);
+    const cpuRatios = cpuFloor ? cpu.map((value, i) => value / cpuFloor[i]) : [];
     const us = median(rounds);
     results[key] = {
       usPerRequest: us,
@@ -99,6 +134,11 @@ export async function measureCachedPath<K extends string>(
       ratioToFloor: median(ratios),
       rounds,
       ratios,
+      ratioToInterceptorFloor: median(interceptorRatios),
+      interceptorRatios,
+      cpuUsPerRequest: median(cpu),
+      cpuRatioToInterceptorFloor: median(cpuRatios),
+      cpuRatios,
       samples: samples.get(key)!,
     };
   }

@@ -1,23 +1,35 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 
-/** The token each request carried, so that a 401 invalidates exactly that one. */
+// Enough for any request still in flight: tokens change every few minutes, or once per 401 storm.
+const REMEMBERED_TOKENS = 16;
+
+/**
+ * The `Authorization` values this installation put on requests, so that a 401 can tell whether
+ * the request carried a token of ours and which one, from the request's own header. Nothing is
+ * stored per request: the header is the record, which costs the cached path nothing.
+ */
 export class SentTokens {
-  private readonly byRequest = new WeakMap<InternalAxiosRequestConfig, string>();
+  // Header value → token, oldest first.
+  private readonly byHeader = new Map<string, string>();
+  private lastToken: string | undefined;
+  private lastHeader = '';
 
-  record(config: InternalAxiosRequestConfig, token: string): void {
-    this.byRequest.set(config, token);
+  /** The `Authorization` value for `token`; the same string for the same token (axios copies it per request). */
+  headerFor(token: string): string {
+    if (token === this.lastToken) return this.lastHeader;
+    const header = `Bearer ${token}`;
+    this.byHeader.delete(header);
+    this.byHeader.set(header, token);
+    if (this.byHeader.size > REMEMBERED_TOKENS) this.byHeader.delete(this.byHeader.keys().next().value as string);
+    this.lastToken = token;
+    this.lastHeader = header;
+    return header;
   }
 
-  /** Forgets the request's token once its response is in. */
-  forget(config: InternalAxiosRequestConfig): void {
-    // Deleted at once rather than left to the WeakMap: its table only shrinks at a full GC.
-    this.byRequest.delete(config);
-  }
-
-  /** The token the request carried, forgotten at once; undefined if it carried none of ours. */
-  take(config: InternalAxiosRequestConfig): string | undefined {
-    const token = this.byRequest.get(config);
-    if (token !== undefined) this.byRequest.delete(config);
-    return token;
+  /** The token of ours the request carried, or undefined when its `Authorization` is not one we set. */
+  tokenOf(config: InternalAxiosRequestConfig): string | undefined {
+    const headers = config.headers as { get?: (name: string) => unknown } | undefined;
+    const value = typeof headers?.get === 'function' ? headers.get('Authorization') : undefined;
+    return typeof value === 'string' ? this.byHeader.get(value) : undefined;
   }
 }

@@ -20,21 +20,20 @@ type RequestInterceptor = (
 
 /**
  * The request interceptor: sets `Authorization: Bearer <token>` on a request to an allowed origin
- * (unless `kagentiAuth.skip`), remembers which token it carried and guards its redirects.
+ * (unless `kagentiAuth.skip`) and guards its redirects.
  */
 export function authorizeRequests({ tokens, policy, redirectGuard, sentTokens }: RequestAuthorizerParts): RequestInterceptor {
   const attach = (config: InternalAxiosRequestConfig, token: string): InternalAxiosRequestConfig => {
-    config.headers.set('Authorization', `Bearer ${token}`);
-    sentTokens.record(config, token);
+    config.headers.set('Authorization', sentTokens.headerFor(token));
     redirectGuard.protect(config);
     return config;
   };
 
   return config => {
-    if (config.kagentiAuth?.skip) return config;
-    if (!policy.allows(requestOrigin(config))) return config;
+    const requestOptions = config.kagentiAuth;
+    if (requestOptions?.skip || !policy.allows(requestOrigin(config))) return config;
     // The common case needs no promise: a usable cached token is attached at once.
-    if (config.kagentiAuth?.minTokenLifetimeMs === undefined && tokens.getCachedToken) {
+    if (requestOptions?.minTokenLifetimeMs === undefined && tokens.getCachedToken) {
       const cached = tokens.getCachedToken();
       if (cached !== undefined) return attach(config, cached);
     }

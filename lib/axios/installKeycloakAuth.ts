@@ -1,4 +1,4 @@
-import type { AxiosInstance, AxiosResponse } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { LoggerLike } from '../logging/LoggerLike';
 import { authorizeRequests } from './authorizeRequests';
 import { OriginPolicy } from './OriginPolicy';
@@ -55,11 +55,8 @@ export function installKeycloakAuth(
     authorizeRequests({ tokens, policy, redirectGuard, sentTokens }),
   );
   const responseInterceptorId = instance.interceptors.response.use(
-    (response: AxiosResponse) => {
-      sentTokens.forget(response.config);
-      return response;
-    },
-    retryRejectedToken({ instance, tokens, sentTokens, logger: options.logger }),
+    null,
+    retryRejectedToken({ instance, tokens, policy, sentTokens, logger: options.logger }),
   );
   return trackInstallation(instance, requestInterceptorId, responseInterceptorId);
 }

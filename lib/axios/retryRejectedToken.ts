@@ -1,10 +1,12 @@
-import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import type { LoggerLike } from '../logging/LoggerLike';
 import { describeRequest } from './describeRequest';
 import { isReplayable } from './isReplayable';
 import type { KagentiAuthRequestOptions } from './KagentiAuthRequestOptions';
+import type { OriginPolicy } from './OriginPolicy';
 import { isTokenRejection } from './parseWwwAuthenticate';
 import { redactAxiosError } from './redactAxiosError';
+import { requestOrigin } from './requestOrigin';
 import type { SentTokens } from './SentTokens';
 import type { TokenSource } from './TokenSource';
 
@@ -28,6 +30,8 @@ const retriedMarks = new WeakSet<object>();
 export interface RejectedTokenRetryParts {
   instance: AxiosInstance;
   tokens: TokenSource;
+  /** Whether a token may go where the request went: a header of ours elsewhere was not set by us. */
+  policy: OriginPolicy;
   sentTokens: SentTokens;
   logger?: LoggerLike;
 }
@@ -50,13 +54,19 @@ function rejectsToken(response: AxiosResponse | undefined): boolean {
 export function retryRejectedToken({
   instance,
   tokens,
+  policy,
   sentTokens,
   logger,
 }: RejectedTokenRetryParts): (error: unknown) => Promise<AxiosResponse> {
+  // Only requests the request interceptor authorized: a copy of one of our tokens that the caller
+  // put on a skipped or off-origin request is theirs, and left alone as before.
+  const tokenCarried = (config: InternalAxiosRequestConfig): string | undefined =>
+    config.kagentiAuth?.skip || !policy.allows(requestOrigin(config)) ? undefined : sentTokens.tokenOf(config);
+
   return async (error: unknown) => {
     const axiosError = error as AxiosError;
     const config = axiosError?.config;
-    const token = config ? sentTokens.take(config) : undefined;
+    const token = config ? tokenCarried(config) : undefined;
     if (!config || token === undefined) throw error;
 
     const response = axiosError.response;
