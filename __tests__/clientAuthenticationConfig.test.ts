@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigReader } from '@backstage/config';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { ConfigurationError, KeycloakTokenManager, readKeycloakAuthConfig } from '../lib';
+import { KeycloakTokenManager, readKeycloakAuthConfig } from '../lib';
 import { sentAssertion } from './helpers/assertions';
 import { TokenEndpointMock, TOKEN_ENDPOINT } from './helpers/tokenEndpointMock';
+import { configSources, readError } from './helpers/configSources';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PEM = rsa.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -14,20 +14,7 @@ const root = (auth: unknown) => ({ boost: { kagenti: { auth } } });
 /** Every private part that must never be quoted back. */
 const KEY_PARTS = [PEM.split('\n')[1], JWK.d!, JWK.p!, JWK.q!, JWK.dp!, JWK.dq!, JWK.qi!, SECRET];
 
-const sources: Array<[string, (data: object) => object]> = [
-  ['a plain object', data => data],
-  ['a Backstage ConfigReader', data => new ConfigReader(data)],
-];
-
-function readError(config: object): ConfigurationError {
-  try {
-    readKeycloakAuthConfig(config);
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+const sources = configSources;
 
 describe.each(sources)('client authentication config, with %s', (_label, source) => {
   it('reads a PEM privateKey without a clientSecret, and fromConfig signs with it', async () => {

@@ -1,19 +1,10 @@
 import { ConfigurationError, readKeycloakAuthConfig, type ConfigLike } from '../lib';
+import { readError } from './helpers/configSources';
 
 // Written to kill mutants that survived the first mutation run (see TESTING.md): the messages
 // and key lists a user reads, and a minimal Config that has no getOptional().
 const ENDPOINT = 'https://keycloak.example.com/realms/kagenti/protocol/openid-connect/token';
 const root = (auth: unknown) => ({ boost: { kagenti: { auth } } });
-
-function readError(config: object): ConfigurationError {
-  try {
-    readKeycloakAuthConfig(config);
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigurationError');
-}
 
 /** A Config with only the four methods the reader may use, over a flat `auth` object. */
 function minimalConfig(auth: Record<string, unknown> | undefined): ConfigLike {

@@ -1,5 +1,5 @@
-import { ConfigReader } from '@backstage/config';
 import { ConfigurationError, kagentiAuthConfigSchema, readKeycloakAuthConfig } from '../lib';
+import { configSources, readError } from './helpers/configSources';
 
 const ENDPOINT = 'https://keycloak.example.com/realms/kagenti/protocol/openid-connect/token';
 const SECRET = 'do-not-print-me-42';
@@ -7,21 +7,7 @@ const FULL = { tokenEndpoint: ENDPOINT, clientId: 'boost', clientSecret: SECRET 
 
 const root = (auth: unknown) => ({ boost: { kagenti: { auth } } });
 
-// Each case runs against a plain object and against Backstage's ConfigReader.
-const sources: Array<[string, (data: object) => object]> = [
-  ['a plain object', data => data],
-  ['a Backstage ConfigReader', data => new ConfigReader(data)],
-];
-
-function readError(config: object): ConfigurationError {
-  try {
-    readKeycloakAuthConfig(config);
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+const sources = configSources;
 
 describe.each(sources)('readKeycloakAuthConfig with %s', (_label, source) => {
   it('returns undefined when boost.kagenti.auth is absent', () => {

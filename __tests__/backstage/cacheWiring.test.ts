@@ -1,26 +1,17 @@
 import { coreServices } from '@backstage/backend-plugin-api';
 import { mockServices, ServiceFactoryTester } from '@backstage/backend-test-utils';
-import type { JsonObject } from '@backstage/types';
 import { KeycloakTokenManager, type TokenStore } from '../../lib';
 import { kagentiApiClientServiceFactory, type KagentiApiClientServiceFactoryOptions } from '../../lib/backstage';
-import { startFakeKagentiApi, startFakeKeycloak, type FakeKagentiApi, type FakeKeycloak } from '../../lib/testing';
+import type { FakeKagentiApi, FakeKeycloak } from '../../lib/testing';
+import { useFakeKagenti } from './helpers/useFakeKagenti';
 
+const fakes = useFakeKagenti();
+const config = fakes.config;
 let keycloak: FakeKeycloak;
 let kagenti: FakeKagentiApi;
-
-beforeAll(async () => {
-  keycloak = await startFakeKeycloak();
-  kagenti = await startFakeKagentiApi({ tokens: keycloak });
-  kagenti.respond('GET', '/api/v1/agents', { json: { items: [] } });
-});
-
-afterAll(async () => {
-  await kagenti.close();
-  await keycloak.close();
-});
-
-const config = (): JsonObject => ({
-  boost: { kagenti: { auth: keycloak.authConfig() }, providers: { kagenti: { baseUrl: kagenti.url } } },
+beforeAll(() => {
+  keycloak = fakes.keycloak();
+  kagenti = fakes.kagenti();
 });
 
 /** The plugin's Kagenti service on Backstage's real cache service (its default memory store). */

@@ -3,25 +3,17 @@ import type { JsonObject } from '@backstage/types';
 import request from 'supertest';
 import { kagentiProviderPlugin } from '../../examples/backstage/kagentiProviderPlugin';
 import { KAGENTI_BASE_URL_CONFIG_PATH, kagentiApiClientServiceFactory, kagentiApiClientServiceRef } from '../../lib/backstage';
-import { startFakeKagentiApi, startFakeKeycloak, type FakeKagentiApi, type FakeKeycloak } from '../../lib/testing';
+import type { FakeKagentiApi, FakeKeycloak } from '../../lib/testing';
+import { useFakeKagenti } from './helpers/useFakeKagenti';
 import { startLoopbackBackend } from './helpers/startLoopbackBackend';
 
+const fakes = useFakeKagenti();
+const config = fakes.config;
 let keycloak: FakeKeycloak;
 let kagenti: FakeKagentiApi;
-
-beforeAll(async () => {
-  keycloak = await startFakeKeycloak();
-  kagenti = await startFakeKagentiApi({ tokens: keycloak });
-  kagenti.respond('GET', '/api/v1/agents', { json: { items: [] } });
-});
-
-afterAll(async () => {
-  await kagenti.close();
-  await keycloak.close();
-});
-
-const config = (auth: JsonObject | undefined = keycloak.authConfig()): JsonObject => ({
-  boost: { kagenti: auth ? { auth } : {}, providers: { kagenti: { baseUrl: kagenti.url } } },
+beforeAll(() => {
+  keycloak = fakes.keycloak();
+  kagenti = fakes.kagenti();
 });
 
 function tester(data: JsonObject, options: Parameters<typeof kagentiApiClientServiceFactory>[0] = {}) {

@@ -1,27 +1,11 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { mockServices, ServiceFactoryTester } from '@backstage/backend-test-utils';
-import type { JsonObject } from '@backstage/types';
 import { kagentiApiClientServiceFactory } from '../../lib/backstage';
-import { startFakeKagentiApi, startFakeKeycloak, type FakeKagentiApi, type FakeKeycloak } from '../../lib/testing';
+import { useFakeKagenti } from './helpers/useFakeKagenti';
 
-let keycloak: FakeKeycloak;
-let kagenti: FakeKagentiApi;
-
-beforeAll(async () => {
-  keycloak = await startFakeKeycloak();
-  kagenti = await startFakeKagentiApi({ tokens: keycloak });
-  kagenti.respond('GET', '/api/v1/agents', { json: { items: [] } });
-});
-
-afterAll(async () => {
-  await kagenti.close();
-  await keycloak.close();
-});
-
-const config = (): JsonObject => ({
-  boost: { kagenti: { auth: keycloak.authConfig() }, providers: { kagenti: { baseUrl: kagenti.url } } },
-});
+const fakes = useFakeKagenti();
+const config = fakes.config;
 
 /** A MetricsService that remembers, per instrument name, what was added to it. */
 function recordingMetrics() {

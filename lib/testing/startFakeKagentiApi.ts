@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './listenOnLoopback';
+import { readBody } from './readBody';
 
 /** One request as the fake Kagenti API saw it. */
 export interface FakeKagentiRequest {
@@ -53,15 +54,6 @@ export interface FakeKagentiApi {
   rejectNext(count?: number): void;
   /** Stops the server and ends every open connection and stream. */
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 const INVALID_TOKEN = 'Bearer realm="kagenti", error="invalid_token"';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './listenOnLoopback';
+import { readBody } from './readBody';
 
 /** Options of {@link startFakeKeycloak}. */
 export interface FakeKeycloakOptions {
@@ -50,15 +51,6 @@ export interface FakeKeycloak {
 }
 
 const formDecode = (value: string): string => decodeURIComponent(value.replace(/\+/g, ' '));
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
