@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { trace } from '@opentelemetry/api';
 import axios, { type AxiosRequestConfig } from 'axios';
 import MockAdapter from 'axios-mock-adapter';
@@ -244,6 +246,24 @@ describe('KeycloakTokenManager telemetry', () => {
       expect(await remaining()).toEqual([[CLIENT_ID, 140]]);
       await clock.advance(200_000);
       expect(await remaining()).toEqual([[CLIENT_ID, 0]]);
+    });
+
+    it('does not keep a manager that was dropped without close() alive: its series ends at 0', async () => {
+      // The remaining-time callbacks are held weakly; a real collection shows it.
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const holder: { fixture?: ReturnType<typeof telemetryFixture> } = {
+        fixture: telemetryFixture({ clientId: 'dropped-client' }),
+      };
+      await holder.fixture?.manager.getToken();
+      expect(await remaining()).toEqual([['dropped-client', 240]]);
+
+      delete holder.fixture;
+      await new Promise(resolve => setImmediate(resolve));
+      gc();
+      await new Promise(resolve => setImmediate(resolve));
+
+      expect(await remaining()).toEqual([['dropped-client', 0]]);
     });
 
     it('reports each manager under its own client.id and stops observing a closed one', async () => {

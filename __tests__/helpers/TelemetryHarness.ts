@@ -82,16 +82,7 @@ export function sumMatching(points: readonly Point[], name: string, attributes: 
 
 function flatten(metric: MetricData, scope: string): Point[] {
   const name = metric.descriptor.name;
-  if (metric.dataPointType === DataPointType.HISTOGRAM) {
-    return metric.dataPoints.map(point => ({
-      name,
-      scope,
-      attributes: point.attributes,
-      value: point.value.sum ?? 0,
-      count: point.value.count,
-    }));
-  }
-  if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
+  if (metric.dataPointType === DataPointType.HISTOGRAM || metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
     return metric.dataPoints.map(point => ({
       name,
       scope,

@@ -36,7 +36,8 @@ interface Instruments {
   retries: CounterLike;
   remaining: ObservableGaugeLike;
   /** Per `client.id`, the open managers' remaining-seconds functions; the gauge reports the largest. */
-  remainingByClient: Map<string, Set<() => number>>;
+  /** Held weakly: a manager dropped without close() must not be kept alive by its meter. */
+  remainingByClient: Map<string, Set<WeakRef<() => number>>>;
 }
 
 /**
@@ -44,10 +45,14 @@ interface Instruments {
  * series. A client whose last manager closed is reported at 0 once (a cumulative reader keeps
  * exporting a series' last value), then dropped.
  */
-function observeRemaining(byClient: Map<string, Set<() => number>>, result: ObservableResultLike): void {
+function observeRemaining(byClient: Map<string, Set<WeakRef<() => number>>>, result: ObservableResultLike): void {
   for (const [clientId, sources] of byClient) {
     let seconds = 0;
-    for (const remainingSeconds of sources) seconds = Math.max(seconds, remainingSeconds());
+    for (const source of sources) {
+      const remainingSeconds = source.deref();
+      if (remainingSeconds) seconds = Math.max(seconds, remainingSeconds());
+      else sources.delete(source);
+    }
     result.observe(seconds, { 'client.id': clientId });
     if (sources.size === 0) byClient.delete(clientId);
   }
@@ -59,7 +64,7 @@ const instrumentsByMeter = new WeakMap<MeterLike, Instruments>();
 function instrumentsOf(meter: MeterLike): Instruments {
   let instruments = instrumentsByMeter.get(meter);
   if (!instruments) {
-    const remainingByClient = new Map<string, Set<() => number>>();
+    const remainingByClient = new Map<string, Set<WeakRef<() => number>>>();
     instruments = {
       remainingByClient,
       requests: meter.createCounter(TELEMETRY_NAMES.tokenRequests, {
@@ -138,7 +143,9 @@ export class OpenTelemetryTokenTelemetry implements TokenTelemetry {
   readonly #activeSpan?: () => SpanLike | undefined;
   readonly #metricsRecorder: TokenFetchRecorder;
   readonly #clientId: string;
+  /** Kept here so that the gauge's weak reference lives as long as this manager does. */
   readonly #remainingSeconds: () => number;
+  readonly #remainingRef: WeakRef<() => number>;
 
   constructor(options: OpenTelemetryTokenTelemetryOptions) {
     if (options.tracer) this.#tracer = options.tracer;
@@ -146,12 +153,13 @@ export class OpenTelemetryTokenTelemetry implements TokenTelemetry {
     this.#metricsRecorder = { tokenRequest: (outcome, seconds, errorType) => this.#recordRequest(outcome, seconds, errorType) };
     this.#clientId = options.clientId;
     this.#remainingSeconds = options.remainingSeconds;
+    this.#remainingRef = new WeakRef(this.#remainingSeconds);
     if (options.meter) {
       const instruments = instrumentsOf(options.meter);
       this.#instruments = instruments;
       let sources = instruments.remainingByClient.get(options.clientId);
       if (!sources) instruments.remainingByClient.set(options.clientId, (sources = new Set()));
-      sources.add(options.remainingSeconds);
+      sources.add(this.#remainingRef);
     }
   }
 
@@ -199,7 +207,7 @@ export class OpenTelemetryTokenTelemetry implements TokenTelemetry {
 
   /** Stops reporting this manager's remaining lifetime. */
   close(): void {
-    this.#instruments?.remainingByClient.get(this.#clientId)?.delete(this.#remainingSeconds);
+    this.#instruments?.remainingByClient.get(this.#clientId)?.delete(this.#remainingRef);
   }
 
   #recordRequest(outcome: TokenRequestOutcome, seconds: number, errorType: string | undefined): void {

@@ -86,7 +86,10 @@ export interface KeycloakTokenManagerOptions extends ClientAuthenticationOptions
   tokenStore?: TokenStore;
   /** Bound on every token store call, in ms; past it the manager goes on without the store. Default 250. */
   tokenStoreTimeoutMs?: number;
-  /** Key material that seals stored tokens (HKDF-SHA256, AES-256-GCM). Default: the client secret. */
+  /**
+   * Key material that seals stored tokens (HKDF-SHA256, AES-256-GCM). Default: the client secret,
+   * or a fixed `privateKey`; required with a `privateKey` function or an external `clientAssertion`.
+   */
   tokenStoreSecret?: TokenStoreSecret;
 }
 
