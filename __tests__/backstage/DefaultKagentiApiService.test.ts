@@ -3,7 +3,8 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { isAxiosError } from 'axios';
 import { KagentiApiClient, KeycloakTokenManager, TokenRequestError } from '../../lib';
 import { DefaultKagentiApiService } from '../../lib/backstage';
-import { startFakeKagentiApi, startFakeKeycloak, type FakeKagentiApi, type FakeKeycloak } from '../../lib/testing';
+import type { FakeKagentiApi, FakeKeycloak } from '../../lib/testing';
+import { useFakeKagenti } from './helpers/useFakeKagenti';
 import { findLeak, secretForms, serializeEveryWay } from '../helpers/secretScan';
 
 let keycloak: FakeKeycloak;
@@ -11,14 +12,10 @@ let kagenti: FakeKagentiApi;
 let manager: KeycloakTokenManager;
 let service: DefaultKagentiApiService;
 
-beforeAll(async () => {
-  keycloak = await startFakeKeycloak();
-  kagenti = await startFakeKagentiApi({ tokens: keycloak });
-});
-
-afterAll(async () => {
-  await kagenti.close();
-  await keycloak.close();
+const fakes = useFakeKagenti();
+beforeAll(() => {
+  keycloak = fakes.keycloak();
+  kagenti = fakes.kagenti();
 });
 
 beforeEach(() => {

@@ -2,7 +2,8 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import request from 'supertest';
 import { kagentiProviderPlugin } from '../../examples/backstage/kagentiProviderPlugin';
-import { startFakeKagentiApi, startFakeKeycloak, type FakeKagentiApi, type FakeKeycloak } from '../../lib/testing';
+import { startFakeKagentiApi, type FakeKagentiApi, type FakeKeycloak } from '../../lib/testing';
+import { useFakeKagenti } from './helpers/useFakeKagenti';
 import { secretForms } from '../helpers/secretScan';
 import { startLoopbackBackend, type LoopbackBackend } from './helpers/startLoopbackBackend';
 
@@ -17,14 +18,10 @@ let keycloak: FakeKeycloak;
 let kagenti: FakeKagentiApi;
 const running: LoopbackBackend[] = [];
 
-beforeAll(async () => {
-  keycloak = await startFakeKeycloak();
-  kagenti = await startFakeKagentiApi({ tokens: keycloak });
-});
-
-afterAll(async () => {
-  await kagenti.close();
-  await keycloak.close();
+const fakes = useFakeKagenti();
+beforeAll(() => {
+  keycloak = fakes.keycloak();
+  kagenti = fakes.kagenti();
 });
 
 beforeEach(() => {
