@@ -9,7 +9,7 @@ export default tseslint.config(
       'dist/**',
       'coverage/**',
       'reports/**',
-      '.stryker-tmp/**',
+      '.stryker-tmp*/**',
       'node_modules/**',
       'bench/results/**',
       '**/*.d.ts',

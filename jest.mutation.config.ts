@@ -1,16 +1,34 @@
 import type { Config } from 'jest';
 import base from './jest.config';
 
-// The suites StrykerJS runs for each mutant: unit and property tests only. The integration and
-// soak suites start servers and child processes and take a minute; a mutation run over them on a
-// shared 2-core machine would take hours. Transpile-only, since Stryker's mutants do not type-check.
+// The suites StrykerJS runs for each mutant: every suite that runs in this process (unit, property,
+// the test fakes, the in-process Backstage and integration suites). Suites that start child
+// processes (oidc-provider, redis-server, replica and shutdown children) and the soak suite are
+// left out: a mutation run over them on a shared 2-core machine would take many hours.
+// Transpile-only, since Stryker's mutants do not type-check.
+const IN_PROCESS_SUITES = [
+  '<rootDir>/__tests__/*.test.ts',
+  '<rootDir>/__tests__/properties/*.test.ts',
+  '<rootDir>/__tests__/testing/*.test.ts',
+  '<rootDir>/__tests__/backstage/*.test.ts',
+  '<rootDir>/__tests__/integration/redirects.integration.test.ts',
+  '<rootDir>/__tests__/integration/jwtTokens.integration.test.ts',
+];
+const CHILD_PROCESS_SUITES = ['\\.oidc\\.test\\.ts$', '/backstage/shutdown\\.test\\.ts$', '/backstage/entryPoints\\.test\\.ts$'];
+
 const config: Config = {
   ...base,
   // MUTATION_TESTS=a,b narrows the run to those suites (file names under __tests__/), for a
   // folder-at-a-time run on a small machine; a mutant only another suite kills then counts as survived.
   testMatch: process.env.MUTATION_TESTS
     ? process.env.MUTATION_TESTS.split(',').map(name => `<rootDir>/__tests__/${name.trim()}`)
-    : ['<rootDir>/__tests__/*.test.ts', '<rootDir>/__tests__/properties/*.test.ts'],
+    : IN_PROCESS_SUITES,
+  // lib/ is a root too, so that jest knows which suites depend on a mutated file (Stryker's
+  // enableFindRelatedTests): each mutant then loads only the suites that can reach it.
+  roots: ['<rootDir>/__tests__', '<rootDir>/lib'],
+  testPathIgnorePatterns: [...(base.testPathIgnorePatterns ?? ['/node_modules/']), ...CHILD_PROCESS_SUITES],
+  // PROPERTY_RUNS (set by scripts/mutation-folder.sh) caps the cases of each property test.
+  setupFiles: [...(base.setupFiles ?? []), '<rootDir>/__tests__/helpers/capPropertyRuns.ts'],
   // jose (an ESM-only test dependency) keeps the base config's transform.
   transform: { ...base.transform, '^.+\\.tsx?$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
 };

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
 
   const settings = {
     tokenRequests: { coldBurst: 1000, storm: 200, late: 200, tokenDelayMs: 20 },
-    overhead: quick ? { rounds: 2, timeMs: 150, warmupMs: 50 } : { rounds: 7, timeMs: 250, warmupMs: 60 },
+    overhead: quick
+      ? { rounds: 2, timeMs: 150, warmupMs: 50, slices: 4, slicePerContender: 500 }
+      : { rounds: 7, timeMs: 250, warmupMs: 60, slices: 60, slicePerContender: 1000 },
     throughput: quick
       ? { rounds: 2, durationMs: 300, warmupMs: 200, concurrency: 16 }
       : { rounds: 16, durationMs: 300, warmupMs: 400, concurrency: 16 },
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
   }
   if (only.has('telemetry')) {
     log(`cached-path overhead without and with an OpenTelemetry SDK (tinybench, ${settings.overhead.rounds} rounds)`);
-    results.telemetry = await runTelemetryOverhead(settings.overhead, log);
+    results.telemetry = await runTelemetryOverhead({ ...settings.overhead, slices: 0 }, log);
     results.telemetryLookup = await measureLookupCost(settings.overhead, log);
     forceGc();
   }

@@ -44,6 +44,7 @@ import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import fc from 'fast-check';
 import { KeycloakTokenManager, TokenRequestError } from '../../lib';
+import { propertyRuns } from '../helpers/propertyRuns';
 import { FakeClock, flushPromises } from '../helpers/FakeClock';
 import { deferred, type Deferred, type MockReply, CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT } from '../helpers/tokenEndpointMock';
 import { trackUnhandledRejections } from '../helpers/unhandledRejections';
@@ -481,7 +482,7 @@ describe('concurrency property', () => {
           await runInterleaving(config, ops);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -500,7 +501,7 @@ describe('concurrency property', () => {
           await runInterleaving(config, ops);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

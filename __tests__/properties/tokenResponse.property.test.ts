@@ -15,6 +15,7 @@ import {
   UNKNOWN_EXPIRY_USABLE_MS,
   type TokenRequestErrorCode,
 } from '../../lib';
+import { propertyRuns } from '../helpers/propertyRuns';
 import { FakeClock, flushPromises } from '../helpers/FakeClock';
 import { RecordingLogger } from '../helpers/RecordingLogger';
 import { findLeak, secretForms, serializeEveryWay } from '../helpers/secretScan';
@@ -598,7 +599,7 @@ describe('token response property', () => {
         await flushPromises(2);
         expect(unhandled.reasons).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -681,7 +682,7 @@ describe('token response property', () => {
       fc.asyncProperty(echoScenarioArb, async echo => {
         await checkNoLeak(echo);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -784,7 +785,7 @@ describe('token response property', () => {
   });
 
   it('a Retry-After (delay-seconds or HTTP date) is waited out on the injected clock, or given up on when above maxDelayMs', async () => {
-    await fc.assert(fc.asyncProperty(retryAfterCaseArb, checkRetryAfter), { numRuns: 60 });
+    await fc.assert(fc.asyncProperty(retryAfterCaseArb, checkRetryAfter), { numRuns: propertyRuns(60) });
   });
 
   // Shrunk counterexample (library bug: an HTTP-date Retry-After is measured against the real

@@ -4,7 +4,7 @@
 import type * as Tinybench from 'tinybench';
 import type { ContenderKey } from '../lib/contenders';
 import { createMockContender, type MockContender } from '../lib/mockSetup';
-import { forceGc, median, rotate } from '../lib/stats';
+import { forceGc, median, percentileSorted, rotate } from '../lib/stats';
 
 /**
  * tinybench is ESM-only. This package compiles to CommonJS, where TypeScript would turn
@@ -28,6 +28,18 @@ export interface OverheadResult {
    */
   cpuUsPerRequest: number;
   cpuRatioToInterceptorFloor: number;
+  /**
+   * Paired slices: after the tinybench rounds, every contender runs `slicePerContender` requests in
+   * turn, in rotated order, `slices` times; each slice's time (wall and CPU) is divided by the
+   * minimal interceptor's from the same slice. Slices of ~50 ms follow each other closely, so load
+   * from other processes hits all contenders alike; the median of these ratios is the goal row.
+   */
+  pairedRatioToInterceptorFloor: number;
+  pairedCpuRatioToInterceptorFloor: number;
+  /** First and third quartile of the paired wall-clock ratios: how far the slices scatter. */
+  pairedRatioQuartiles: [number, number];
+  pairedRatios: number[];
+  pairedCpuRatios: number[];
   rounds: number[];
   ratios: number[];
   interceptorRatios: number[];
@@ -39,6 +51,9 @@ export interface OverheadOptions {
   rounds: number;
   timeMs: number;
   warmupMs: number;
+  /** Paired slices after the rounds (see {@link OverheadResult.pairedRatios}); 0 for none. */
+  slices?: number;
+  slicePerContender?: number;
 }
 
 export function runOverhead(
@@ -116,6 +131,9 @@ export async function measureCachedPath<K extends string>(
     );
   }
   if (sink === 0) throw new Error('no responses');
+  const paired = await pairedSlices(keys, contenders, options.slices ?? 0, options.slicePerContender ?? 1000);
+  if (paired.wall.size > 0)
+    log(`  ${options.slices} paired slices of ${options.slicePerContender ?? 1000} requests per contender`);
 
   const floor = perRound.get('bare' as K);
   const interceptorFloor = perRound.get('minimal' as K);
@@ -128,7 +146,14 @@ export async function measureCachedPath<K extends string>(
     const cpuFloor = cpuPerRound.get('minimal' as K);
     const cpuRatios = cpuFloor ? cpu.map((value, i) => value / cpuFloor[i]) : [];
     const us = median(rounds);
+    const pairedRatios = paired.ratios(paired.wall, key);
+    const pairedCpuRatios = paired.ratios(paired.cpu, key);
     results[key] = {
+      pairedRatioToInterceptorFloor: median(pairedRatios),
+      pairedCpuRatioToInterceptorFloor: median(pairedCpuRatios),
+      pairedRatioQuartiles: quartiles(pairedRatios),
+      pairedRatios,
+      pairedCpuRatios,
       usPerRequest: us,
       opsPerSecond: 1e6 / us,
       ratioToFloor: median(ratios),
@@ -144,4 +169,47 @@ export async function measureCachedPath<K extends string>(
   }
   for (const contender of contenders.values()) contender.close();
   return results;
+}
+
+/** Contenders in turn, `perContender` requests each, rotated every slice; wall and CPU µs per request. */
+async function pairedSlices<K extends string>(
+  keys: readonly K[],
+  contenders: ReadonlyMap<K, MockContender>,
+  slices: number,
+  perContender: number,
+): Promise<{ wall: Map<K, number[]>; cpu: Map<K, number[]>; ratios: (of: Map<K, number[]>, key: K) => number[] }> {
+  const wall = new Map<K, number[]>();
+  const cpu = new Map<K, number[]>();
+  if (slices > 0) {
+    for (const key of keys) {
+      wall.set(key, []);
+      cpu.set(key, []);
+    }
+  }
+  for (let slice = 0; slice < slices; slice++) {
+    for (const key of rotate(keys, slice)) {
+      const { instance, resetHistory } = contenders.get(key)!;
+      resetHistory();
+      const cpuStart = process.cpuUsage();
+      const wallStart = performance.now();
+      for (let i = 0; i < perContender; i++) {
+        await instance.get('/items');
+        if (i % 100 === 99) resetHistory();
+      }
+      const used = process.cpuUsage(cpuStart);
+      wall.get(key)!.push(((performance.now() - wallStart) * 1000) / perContender);
+      cpu.get(key)!.push((used.user + used.system) / perContender);
+    }
+  }
+  const ratios = (of: Map<K, number[]>, key: K): number[] => {
+    const base = of.get('minimal' as K);
+    const values = of.get(key);
+    return base && values ? values.map((value, i) => value / base[i]) : [];
+  };
+  return { wall, cpu, ratios };
+}
+
+function quartiles(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return [percentileSorted(sorted, 25), percentileSorted(sorted, 75)];
 }
