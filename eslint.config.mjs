@@ -39,6 +39,11 @@ export default tseslint.config(
     rules: { 'no-undef': 'off' },
   },
   {
+    // CommonJS modules load their dependencies with require().
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['__tests__/**', 'bench/**', 'examples/**', 'test-servers/**'],
     rules: {
       // Tests hand rejected promises and mocks around on purpose.

@@ -27,6 +27,10 @@ const config: Config = {
   // enableFindRelatedTests): each mutant then loads only the suites that can reach it.
   roots: ['<rootDir>/__tests__', '<rootDir>/lib'],
   testPathIgnorePatterns: [...(base.testPathIgnorePatterns ?? ['/node_modules/']), ...CHILD_PROCESS_SUITES],
+  // For each mutant: only the suites holding a test that covers it, quickest first, stopping after
+  // the first failing suite (see the two files).
+  testSequencer: '<rootDir>/scripts/mutationTestSequencer.cjs',
+  runner: '<rootDir>/scripts/mutationTestRunner.cjs',
   // PROPERTY_RUNS (set by scripts/mutation-folder.sh) caps the cases of each property test.
   setupFiles: [...(base.setupFiles ?? []), '<rootDir>/__tests__/helpers/capPropertyRuns.ts'],
   // jose (an ESM-only test dependency) keeps the base config's transform.

@@ -4,28 +4,16 @@
 #   scripts/mutation-folder.sh axios                    # lib/axios/**, reports/mutation/axios.*
 #   scripts/mutation-folder.sh token --concurrency 1
 #
-# Each folder is tested against the in-process suites that exercise it (below), not against all of
-# them: jest loads every suite a mutant could reach for each mutant, and nearly every suite reaches
-# nearly every file through lib/index.ts, so the whole set costs ~10 s per mutant here. A mutant that
-# only another suite would kill counts as survived: the scores are a floor. MUTATION_TESTS overrides
-# the list; PROPERTY_RUNS (default 25) caps the cases of each property test.
+# Every in-process suite is available to every folder (jest.mutation.config.ts); the test sequencer
+# there loads, for each mutant, only the suites holding a test that covers it. MUTATION_TESTS=a,b
+# narrows the suites anyway (then a mutant only another suite kills counts as survived);
+# PROPERTY_RUNS (default 25) caps the cases of each property test.
 set -euo pipefail
 folder="$1"; shift
 cd "$(dirname "$0")/.."
-case "$folder" in
-  axios) suites="installKeycloakAuth.test.ts,authorizeRequests.test.ts,retryRejectedToken.test.ts,parseWwwAuthenticate.test.ts,RedirectGuard.test.ts,redactAxiosError.test.ts,isReplayable.test.ts,describeRequest.test.ts,KagentiApiClient.test.ts,secrets.test.ts,integration/redirects.integration.test.ts,properties/concurrency.property.test.ts" ;;
-  token) suites="KeycloakTokenManager.test.ts,KeycloakTokenManager.tokenStore.test.ts,failurePolicy.test.ts,clientAuthentication.test.ts,clientAuthenticationConfig.test.ts,signJwt.test.ts,tokenStoreSecretFor.test.ts,TokenRequestError.test.ts,secrets.test.ts,telemetry.test.ts,integration/jwtTokens.integration.test.ts,properties/tokenResponse.property.test.ts,properties/concurrency.property.test.ts" ;;
-  store) suites="SharedTokenStore.test.ts,TokenSealer.test.ts,KeycloakTokenManager.tokenStore.test.ts,tokenStoreSecretFor.test.ts,backstage/cacheWiring.test.ts" ;;
-  telemetry) suites="telemetry.test.ts,telemetryMeterTypes.test.ts,backstage/metricsWiring.test.ts" ;;
-  config|errors) suites="readKeycloakAuthConfig.test.ts,readKeycloakAuthConfig.messages.test.ts,clientAuthenticationConfig.test.ts,TokenRequestError.test.ts,KeycloakTokenManager.test.ts,failurePolicy.test.ts,secrets.test.ts,properties/tokenResponse.property.test.ts" ;;
-  client) suites="KagentiApiClient.test.ts,secrets.test.ts,backstage/DefaultKagentiApiService.test.ts" ;;
-  backstage) suites="backstage/DefaultKagentiApiService.test.ts,backstage/cacheWiring.test.ts,backstage/kagentiApiClientServiceFactory.test.ts,backstage/kagentiProviderPlugin.test.ts,backstage/metricsWiring.test.ts,backstage/readKagentiBaseUrl.test.ts,backstage/userRefFromCredentials.test.ts" ;;
-  testing) suites="testing/fakes.test.ts,backstage/kagentiProviderPlugin.test.ts" ;;
-  *) suites="" ;;
-esac
-export MUTATION_TESTS="${MUTATION_TESTS:-$suites}"
 export PROPERTY_RUNS="${PROPERTY_RUNS:-25}"
 name="${folder//\//-}"
+export MUTATION_TEST_NAMES="$PWD/reports/mutation/${name}.test-names.json"
 mkdir -p reports/mutation
 config="reports/mutation/${name}.stryker.config.json"
 FOLDER="$folder" NAME="$name" node -e '
