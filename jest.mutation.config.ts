@@ -14,7 +14,12 @@ const IN_PROCESS_SUITES = [
   '<rootDir>/__tests__/integration/redirects.integration.test.ts',
   '<rootDir>/__tests__/integration/jwtTokens.integration.test.ts',
 ];
-const CHILD_PROCESS_SUITES = ['\\.oidc\\.test\\.ts$', '/backstage/shutdown\\.test\\.ts$', '/backstage/entryPoints\\.test\\.ts$'];
+const CHILD_PROCESS_SUITES = [
+  '/withoutOpenTelemetry\\.test\\.ts$',
+  '\\.oidc\\.test\\.ts$',
+  '/backstage/shutdown\\.test\\.ts$',
+  '/backstage/entryPoints\\.test\\.ts$',
+];
 
 const config: Config = {
   ...base,
@@ -26,11 +31,20 @@ const config: Config = {
   // lib/ is a root too, so that jest knows which suites depend on a mutated file (Stryker's
   // enableFindRelatedTests): each mutant then loads only the suites that can reach it.
   roots: ['<rootDir>/__tests__', '<rootDir>/lib'],
-  testPathIgnorePatterns: [...(base.testPathIgnorePatterns ?? ['/node_modules/']), ...CHILD_PROCESS_SUITES],
+  // MUTATION_IGNORE (a path regex) leaves more suites out, e.g. the Backstage ones for a core folder.
+  testPathIgnorePatterns: [
+    ...(base.testPathIgnorePatterns ?? ['/node_modules/']),
+    ...CHILD_PROCESS_SUITES,
+    ...(process.env.MUTATION_IGNORE ? [process.env.MUTATION_IGNORE] : []),
+  ],
   // For each mutant: only the suites holding a test that covers it, quickest first, stopping after
   // the first failing suite (see the two files).
   testSequencer: '<rootDir>/scripts/mutationTestSequencer.cjs',
   runner: '<rootDir>/scripts/mutationTestRunner.cjs',
+  // ...and within a suite, the tests after the first failing one fail at once (see the file).
+  testEnvironment: '<rootDir>/scripts/mutationTestEnvironment.cjs',
+  // A mutant that makes a wait hang fails its test in 2 s, not 5 (no test of this set needs 1 s).
+  testTimeout: 2000,
   // PROPERTY_RUNS (set by scripts/mutation-folder.sh) caps the cases of each property test.
   setupFiles: [...(base.setupFiles ?? []), '<rootDir>/__tests__/helpers/capPropertyRuns.ts'],
   // jose (an ESM-only test dependency) keeps the base config's transform.
