@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from 'jest';
 import base from './jest.config';
 
@@ -42,7 +43,8 @@ const config: Config = {
   testSequencer: '<rootDir>/scripts/mutationTestSequencer.cjs',
   runner: '<rootDir>/scripts/mutationTestRunner.cjs',
   // ...and within a suite, the tests after the first failing one fail at once (see the file).
-  testEnvironment: '<rootDir>/scripts/mutationTestEnvironment.cjs',
+  // An absolute path: StrykerJS resolves the environment itself, without <rootDir>.
+  testEnvironment: path.join(__dirname, 'scripts/mutationTestEnvironment.cjs'),
   // A mutant that makes a wait hang fails its test in 2 s, not 5 (no test of this set needs 1 s).
   testTimeout: 2000,
   // PROPERTY_RUNS (set by scripts/mutation-folder.sh) caps the cases of each property test.
