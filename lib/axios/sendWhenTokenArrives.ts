@@ -20,7 +20,7 @@ export function sendWhenTokenArrives(
     // Restored first, so that error.config, a retry and a re-send all see the caller's adapter.
     adapterConfig.adapter = original;
     await arrives(adapterConfig);
-    return axios.getAdapter(original ?? axios.defaults.adapter)(adapterConfig);
+    return axios.getAdapter(original ?? axios.defaults.adapter, adapterConfig)(adapterConfig);
   };
   config.adapter = deferred;
   return config;
