@@ -33,6 +33,20 @@ describe('RedirectGuard', () => {
   });
 
   it.each([
+    ['an href that is a URL object, not a string', { href: new URL('https://kagenti.test/next') }],
+    ['a host that is not a string', { protocol: 'https:', host: ['kagenti.test'] }],
+    ['a protocol that is not a string', { protocol: ['https:'], host: 'kagenti.test' }],
+    ['a protocol but no host', { protocol: 'https:' }],
+  ])(
+    'strips Authorization on a hop with %s, though it would read as the allowed origin once made a string (fails closed)',
+    (_label, target) => {
+      const config = request();
+      guard().protect(config);
+      expect(follow(config, hop(target))).toEqual({ Accept: 'x' });
+    },
+  );
+
+  it.each([
     ['its href', { href: 'https://kagenti.test/next' }],
     ['its protocol and host', { protocol: 'https:', host: 'kagenti.test' }],
   ])('keeps the headers on a redirect to the allowed origin, told by %s', (_label, target) => {

@@ -24,6 +24,39 @@ describe('parseWwwAuthenticate', () => {
     ]);
   });
 
+  it('skips tabs as well as spaces around the scheme, the parameters and their "="', () => {
+    expect(parseWwwAuthenticate('\tBearer\trealm\t=\t"a",\terror="invalid_token"')).toEqual([
+      { scheme: 'bearer', params: { realm: 'a', error: 'invalid_token' } },
+    ]);
+  });
+
+  it('ends a quoted value left unterminated at the end of the header', () => {
+    expect(parseWwwAuthenticate('Bearer realm="abc')).toEqual([{ scheme: 'bearer', params: { realm: 'abc' } }]);
+  });
+
+  it('keeps a backslash that ends the header inside a quoted value, having nothing to escape', () => {
+    expect(parseWwwAuthenticate('Bearer realm="abc\\')).toEqual([{ scheme: 'bearer', params: { realm: 'abc\\' } }]);
+  });
+
+  it('reads a parameter whose value is neither a token nor quoted as empty', () => {
+    expect(parseWwwAuthenticate('Bearer error=@')).toEqual([{ scheme: 'bearer', params: { error: '' } }]);
+  });
+
+  it('accepts a token68 that starts with "/" (not a token character) and goes on to the next challenge', () => {
+    expect(parseWwwAuthenticate('Negotiate /abc+def, Bearer error="invalid_token"')).toEqual([
+      { scheme: 'negotiate', params: {} },
+      { scheme: 'bearer', params: { error: 'invalid_token' } },
+    ]);
+  });
+
+  it('skips a stray "=" or quote after a scheme, where a parameter name should be, and the parse ends', () => {
+    expect(parseWwwAuthenticate('Bearer =x')[0]).toEqual({ scheme: 'bearer', params: {} });
+    expect(parseWwwAuthenticate('Bearer "x"')[0]).toEqual({ scheme: 'bearer', params: {} });
+    expect(parseWwwAuthenticate('Bearer ,, error="invalid_token"')).toEqual([
+      { scheme: 'bearer', params: { error: 'invalid_token' } },
+    ]);
+  });
+
   it('does not throw on garbage', () => {
     expect(() => parseWwwAuthenticate('=,,"unterminated')).not.toThrow();
   });
@@ -41,6 +74,13 @@ describe('isTokenRejection', () => {
     ['Bearer error="invalid_request"', false],
     ['Basic realm="x"', false],
     ['Basic realm="x", Bearer error="invalid_token"', true],
+    // Blank, or no challenge in it: as if there were no header.
+    ['   ', true],
+    ['\t', true],
+    [',', true],
+    ['= "', true],
+    ['Bearer =x', true],
+    ['Bearer\terror="insufficient_scope"', false],
   ])('%j → %s', (header, expected) => {
     expect(isTokenRejection(header)).toBe(expected);
   });

@@ -41,12 +41,9 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
 
   while (i < header.length) {
     skipSpace();
-    if (header[i] === ',') {
-      i++;
-      continue;
-    }
     const scheme = read(TOKEN);
     if (!scheme) {
+      // Commas between challenges, and anything else that cannot start one, are stepped over.
       i++;
       continue;
     }
@@ -87,8 +84,9 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
  * challenge for another scheme only: a new token would be refused the same way.
  */
 export function isTokenRejection(header: string | undefined): boolean {
-  if (header === undefined || header.trim() === '') return true;
+  if (header === undefined) return true;
   const challenges = parseWwwAuthenticate(header);
+  // An empty or blank header, or one with no challenge in it, counts as no challenge.
   if (challenges.length === 0) return true;
   const bearer = challenges.find(challenge => challenge.scheme === 'bearer');
   if (!bearer) return false;

@@ -8,21 +8,25 @@ import type { TokenSource } from './TokenSource';
  */
 export async function waitForToken(tokens: TokenSource, config: InternalAxiosRequestConfig): Promise<string> {
   const callerSignal = config.signal as AbortSignal | undefined;
-  const timeoutMs = typeof config.timeout === 'number' && config.timeout > 0 ? config.timeout : 0;
+  // A timeout of 0 or less is axios' "no timeout"; it does not bound the wait either.
+  const timeoutMs = typeof config.timeout === 'number' ? config.timeout : 0;
   let signal = callerSignal;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
-  let onCallerAbort: (() => void) | undefined;
+  let cleanUp: (() => void) | undefined;
   if (timeoutMs > 0) {
     const controller = new AbortController();
-    timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
     timer.unref?.();
+    const onCallerAbort = () => controller.abort();
     if (callerSignal?.aborted) controller.abort();
-    onCallerAbort = () => controller.abort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    cleanUp = () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    };
     signal = controller.signal;
   }
   const min = config.kagentiAuth?.minTokenLifetimeMs;
@@ -38,10 +42,9 @@ export async function waitForToken(tokens: TokenSource, config: InternalAxiosReq
         config,
       );
     }
-    if (callerSignal?.aborted) throw new CanceledError(undefined, undefined, config);
+    if (callerSignal?.aborted) throw new CanceledError(undefined, config);
     throw error;
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    if (onCallerAbort) callerSignal?.removeEventListener('abort', onCallerAbort);
+    cleanUp?.();
   }
 }
