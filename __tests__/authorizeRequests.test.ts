@@ -84,6 +84,34 @@ describe('the request interceptor (synchronous, with the wait for a token in the
     expect(sent).toHaveLength(0);
   });
 
+  it('gets a streaming request its long-lived token even when a token is cached', async () => {
+    const tokens: TokenSource = {
+      getToken: () => Promise.resolve('short-lived'),
+      getCachedToken: () => 'short-lived',
+      getTokenForStreaming: min => Promise.resolve(`lives-${min}`),
+      invalidate: () => false,
+    };
+    const { adapter, authorization } = recordingAdapter();
+    const api = axios.create({ baseURL: BASE_URL, adapter });
+    installKeycloakAuth(api, tokens);
+    await api.get('/items');
+    await api.get('/events', { kagentiAuth: { minTokenLifetimeMs: 60_000 } });
+    expect(authorization()).toEqual(['Bearer short-lived', 'Bearer lives-60000']);
+  });
+
+  it('works with a token source that has no cache to peek at: every request waits for getToken', async () => {
+    const tokens: TokenSource = {
+      getToken: () => Promise.resolve('fetched'),
+      getTokenForStreaming: () => Promise.resolve('streaming'),
+      invalidate: () => false,
+    };
+    const { adapter, authorization } = recordingAdapter();
+    const api = axios.create({ baseURL: BASE_URL, adapter });
+    installKeycloakAuth(api, tokens);
+    await api.get('/items');
+    expect(authorization()).toEqual(['Bearer fetched']);
+  });
+
   it('rejects a request unsent when the token source throws, instead of throwing from the interceptor', async () => {
     const failure = new Error('token source broke');
     const tokens: TokenSource = {

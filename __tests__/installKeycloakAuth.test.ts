@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
-import axios, { type AxiosError, type AxiosRequestConfig } from 'axios';
+import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { installKeycloakAuth, TokenRequestError } from '../lib';
+import type { TokenSource } from '../lib/axios/TokenSource';
 import { flushPromises } from './helpers/FakeClock';
 import { deferred, managerFixture, tokenBody, TOKEN_ENDPOINT, type ManagerFixture } from './helpers/tokenEndpointMock';
 
@@ -158,6 +159,47 @@ describe('installKeycloakAuth', () => {
       const { manager } = managerFixture();
       expect(() => installKeycloakAuth(axios.create(), manager)).toThrow(TypeError);
       expect(() => installKeycloakAuth(axios.create(), manager, { allowedOrigins: ['https://kagenti.test'] })).not.toThrow();
+    });
+
+    it.each([
+      ['nothing', undefined],
+      ['a plain object', {}],
+      ['an object whose interceptors have no request manager', { interceptors: {}, defaults: { baseURL: BASE_URL } }],
+      ['an object whose request interceptors cannot be used', { interceptors: { request: {} }, defaults: { baseURL: BASE_URL } }],
+    ])('refuses %s in place of the axios instance, saying so', (_label, instance) => {
+      const { manager } = managerFixture();
+      expect(() => installKeycloakAuth(instance as unknown as AxiosInstance, manager)).toThrow(
+        new TypeError('installKeycloakAuth needs an axios instance'),
+      );
+    });
+
+    it.each([
+      ['nothing', undefined],
+      ['an object without getToken', { invalidate: () => true, getTokenForStreaming: () => Promise.resolve('t') }],
+      [
+        'an object without invalidate',
+        { getToken: () => Promise.resolve('t'), getTokenForStreaming: () => Promise.resolve('t') },
+      ],
+    ])('refuses %s in place of the token manager, saying so, and installs nothing', (_label, tokens) => {
+      const api = axios.create({ baseURL: BASE_URL });
+      expect(() => installKeycloakAuth(api, tokens as unknown as TokenSource)).toThrow(
+        new TypeError('installKeycloakAuth needs a token manager'),
+      );
+      expect(() => installKeycloakAuth(api, managerFixture().manager)).not.toThrow();
+    });
+
+    it('eject() a second time leaves a later installation on the instance in place', async () => {
+      const { manager } = managerFixture();
+      const api = axios.create({ baseURL: BASE_URL });
+      const apiMock = new MockAdapter(api, { onNoMatch: 'throwException' });
+      apiMock.onGet('/x').reply(200, {});
+      const first = installKeycloakAuth(api, manager);
+      first.eject();
+      installKeycloakAuth(api, manager);
+      first.eject();
+      expect(() => installKeycloakAuth(api, manager)).toThrow(/already installed/);
+      await api.get('/x');
+      expect(apiMock.history.get.map(r => r.headers?.Authorization)).toEqual(['Bearer token-1']);
     });
 
     it('eject() removes both interceptors', async () => {

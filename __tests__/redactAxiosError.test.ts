@@ -44,6 +44,12 @@ describe('redactAxiosError', () => {
     expect(Object.keys(error.response ?? {})).toContain('data');
   });
 
+  it('copes with an error whose config has no headers', () => {
+    const error = new AxiosError('Request failed', 'ERR_BAD_REQUEST', { url: '/x' } as InternalAxiosRequestConfig);
+    expect(() => redactAxiosError(error)).not.toThrow();
+    expect(error.config).toEqual({ url: '/x' });
+  });
+
   it('copes with an error that has no config and no response', () => {
     const error = new AxiosError('socket hang up', 'ECONNRESET');
     expect(() => redactAxiosError(error)).not.toThrow();

@@ -32,6 +32,7 @@ export class OriginPolicy {
 
   /** Whether a token may go to `origin`; an unknown origin never gets one. */
   allows(origin: string | undefined): boolean {
-    return origin !== undefined && this.allowed.has(origin);
+    // The set holds origins only, never undefined (forInstance refuses an entry without one).
+    return (this.allowed as ReadonlySet<string | undefined>).has(origin);
   }
 }

@@ -30,6 +30,7 @@ export class SentTokens {
   tokenOf(config: InternalAxiosRequestConfig): string | undefined {
     const headers = config.headers as { get?: (name: string) => unknown } | undefined;
     const value = typeof headers?.get === 'function' ? headers.get('Authorization') : undefined;
-    return typeof value === 'string' ? this.byHeader.get(value) : undefined;
+    // A value that is not one of our header strings (an array, say) is simply not found.
+    return this.byHeader.get(value as string);
   }
 }

@@ -5,6 +5,7 @@ import { isAbsoluteUrl, requestOrigin } from './requestOrigin';
 export function describeRequest(config: InternalAxiosRequestConfig): string {
   const method = (config.method ?? 'get').toUpperCase();
   const origin = requestOrigin(config);
-  const path = (config.url ?? '').split('?')[0];
-  return `${method} ${isAbsoluteUrl(config.url ?? '') ? path : `${origin ?? ''}${path}`}`;
+  const url = config.url ?? '';
+  const path = url.split('?')[0];
+  return `${method} ${isAbsoluteUrl(url) ? path : `${origin ?? ''}${path}`}`;
 }

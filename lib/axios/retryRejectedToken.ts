@@ -16,11 +16,10 @@ import type { TokenSource } from './TokenSource';
  * module can create one, so no caller can forge or clear the mark.
  */
 class RetriedRequestOptions implements KagentiAuthRequestOptions {
-  readonly skip?: boolean;
+  // No `skip`: a skipped request carries no token of ours, so it is never retried.
   readonly minTokenLifetimeMs?: number;
 
   constructor(options: KagentiAuthRequestOptions | undefined) {
-    if (options?.skip !== undefined) this.skip = options.skip;
     if (options?.minTokenLifetimeMs !== undefined) this.minTokenLifetimeMs = options.minTokenLifetimeMs;
   }
 }
@@ -70,7 +69,8 @@ export function retryRejectedToken({
     if (!config || token === undefined) throw error;
 
     const response = axiosError.response;
-    const retried = config.kagentiAuth !== undefined && retriedMarks.has(config.kagentiAuth);
+    // has() of a value that is not an object (no kagentiAuth) is false.
+    const retried = retriedMarks.has(config.kagentiAuth as object);
     const tokenRejected = rejectsToken(response);
     // A rejected token that was not just refreshed is not reused. After a retry the token is
     // kept: refetching it again would double the token requests of an API that rejects every
