@@ -171,7 +171,6 @@ export class KeycloakTokenManager {
   #inflight?: Flight;
   /** Bumped by unconditional invalidation and close: older flights may not write the cache. */
   #generation = 0;
-  #lastUsableLifetimeMs?: number;
   #failure?: { error: TokenRequestError; until: number };
   #nextBackgroundRefreshAt = 0;
   #closed = false;
@@ -238,8 +237,9 @@ export class KeycloakTokenManager {
       this.#store = new SharedTokenStore({
         store: options.tokenStore,
         secret,
-        binding: { tokenEndpoint, clientId, ...(options.scope !== undefined ? { scope: options.scope } : {}) },
-        ...(options.tokenStoreTimeoutMs !== undefined ? { timeoutMs: options.tokenStoreTimeoutMs } : {}),
+        // An absent scope and an undefined one seal alike; an undefined timeout takes the default.
+        binding: { tokenEndpoint, clientId, scope: options.scope },
+        timeoutMs: options.tokenStoreTimeoutMs,
         timers: this.#timers,
         now: this.#now,
         ...(options.logger ? { logger: options.logger } : {}),
@@ -275,7 +275,7 @@ export class KeycloakTokenManager {
    * is due), or `undefined` when a call to `getToken` would have to fetch.
    */
   getCachedToken(): string | undefined {
-    if (this.#closed) return undefined;
+    // close() empties the cache and no older flight may fill it, so a closed manager has none.
     const now = this.#now();
     const cached = this.#usable(now);
     if (!cached) return undefined;
@@ -303,7 +303,8 @@ export class KeycloakTokenManager {
         this.#maybeRefreshAhead(cached, now);
         return cached.accessToken;
       }
-      const freshLifetime = this.#lastUsableLifetimeMs ?? cached.usableLifetimeMs;
+      // The cached token is always the last one fetched or adopted: a fresh one would live as long.
+      const freshLifetime = cached.usableLifetimeMs;
       if (freshLifetime < minLifetimeMs) {
         this.#warnShortForStreaming(freshLifetime, minLifetimeMs);
         // A fresh token would miss the target too; only fetch when it is clearly better.
@@ -438,7 +439,6 @@ export class KeycloakTokenManager {
         token => {
           if (this.#generation === generation) {
             this.#cached = token;
-            this.#lastUsableLifetimeMs = token.usableLifetimeMs;
             this.#failure = undefined;
           }
           return token;

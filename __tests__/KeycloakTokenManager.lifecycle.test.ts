@@ -1,0 +1,184 @@
+import { KeycloakTokenManager, type KeycloakTokenManagerOptions } from '../lib';
+import { FakeClock, flushPromises } from './helpers/FakeClock';
+import { MemoryTokenStore } from './helpers/MemoryTokenStore';
+import { RecordingLogger } from './helpers/RecordingLogger';
+import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT, TokenEndpointMock, managerFixture } from './helpers/tokenEndpointMock';
+
+const valid = { tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+const build = (options: unknown) => () => new KeycloakTokenManager(options as KeycloakTokenManagerOptions);
+
+describe('KeycloakTokenManager lifecycle', () => {
+  describe('construction errors', () => {
+    it.each([
+      ['null', null],
+      ['a string', 'https://keycloak.test/token'],
+      ['undefined', undefined],
+    ])('rejects %s as options, asking for an options object', (_name, options) => {
+      expect(build(options)).toThrow(new TypeError('KeycloakTokenManager needs an options object'));
+    });
+
+    it('says that tokenEndpoint must be a string when it is not', () => {
+      expect(build({ ...valid, tokenEndpoint: 42 })).toThrow(new TypeError('tokenEndpoint must be a string'));
+    });
+
+    it.each([
+      ['an empty clientId', ''],
+      ['a non-string clientId', 7],
+    ])('says that clientId must be a non-empty string for %s', (_name, clientId) => {
+      expect(build({ ...valid, clientId })).toThrow(new TypeError('clientId must be a non-empty string'));
+    });
+
+    it.each([1, -0.1, Number.NaN, '0.5', true])('explains the accepted range for refreshAhead %p', refreshAhead => {
+      expect(build({ ...valid, refreshAhead })).toThrow(
+        new TypeError('refreshAhead must be a number from 0 (inclusive) to 1 (exclusive), or false'),
+      );
+    });
+
+    it('names minLifetimeMs when getTokenForStreaming gets a bad one', async () => {
+      const { manager } = managerFixture();
+      await expect(manager.getTokenForStreaming(-1)).rejects.toThrow(
+        new TypeError('minLifetimeMs must be a finite number of at least 0'),
+      );
+    });
+  });
+
+  describe('close()', () => {
+    it('leaves getCachedToken with nothing to return', async () => {
+      const { manager } = managerFixture();
+      await manager.getToken();
+      manager.close();
+      expect(manager.getCachedToken()).toBeUndefined();
+      expect(manager.cachedTokenUsableUntil).toBeUndefined();
+    });
+
+    it('rejects later calls with a plain Error that says the manager is closed', async () => {
+      const { manager } = managerFixture();
+      manager.close();
+      const error: unknown = await manager.getToken().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(String(error)).toBe('Error: KeycloakTokenManager is closed');
+    });
+  });
+
+  describe('invalidate() without a token', () => {
+    it('reports that it dropped the cache, with or without a cached token', async () => {
+      const { manager } = managerFixture();
+      expect(manager.invalidate()).toBe(true);
+      await manager.getToken();
+      expect(manager.invalidate()).toBe(true);
+      expect(manager.cachedTokenUsableUntil).toBeUndefined();
+    });
+
+    it('never adopts the dropped token back from a store whose delete failed', async () => {
+      const store = new MemoryTokenStore();
+      const { endpoint, manager } = managerFixture({ tokenStore: store });
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      await flushPromises();
+      store.failing.add('delete');
+      manager.invalidate();
+      await flushPromises();
+      expect(store.entries.size).toBe(1);
+      await expect(manager.getToken()).resolves.toBe('token-2');
+      expect(endpoint.count).toBe(2);
+    });
+
+    it('keeps a fetch in flight from filling the cache, even when the manager closes as its token arrives', async () => {
+      // A logger that closes the manager while the token response is being handled.
+      const onFetched: { close?: () => void } = {};
+      const logger = new RecordingLogger();
+      const debug = logger.debug.bind(logger);
+      logger.debug = (message, meta) => {
+        debug(message, meta);
+        if (message.startsWith('Fetched')) onFetched.close?.();
+      };
+      const { manager } = managerFixture({ logger });
+      onFetched.close = () => manager.close();
+      const pending = manager.getToken();
+      manager.invalidate();
+      await expect(pending).resolves.toBe('token-1');
+      expect(logger.matching(/^Fetched/)).toHaveLength(1);
+      expect(manager.cachedTokenUsableUntil).toBeUndefined();
+      expect(manager.getCachedToken()).toBeUndefined();
+    });
+  });
+
+  describe('a shared token store', () => {
+    function twoScopes(first: string | undefined, second: string | undefined) {
+      const clock = new FakeClock();
+      const endpoint = new TokenEndpointMock();
+      const store = new MemoryTokenStore();
+      const make = (scope: string | undefined) =>
+        new KeycloakTokenManager({
+          ...valid,
+          httpClient: endpoint.http,
+          now: clock.now,
+          timers: clock,
+          retry: false,
+          refreshAhead: false,
+          tokenStore: store,
+          ...(scope !== undefined ? { scope } : {}),
+        });
+      return { endpoint, store, a: make(first), b: make(second) };
+    }
+
+    it('is not shared between managers asking for different scopes', async () => {
+      const { endpoint, a, b } = twoScopes('agents:read', 'agents:write');
+      await expect(a.getToken()).resolves.toBe('token-1');
+      await flushPromises();
+      await expect(b.getToken()).resolves.toBe('token-2');
+      expect(endpoint.count).toBe(2);
+    });
+
+    it('is not shared between a manager with a scope and one without', async () => {
+      const { endpoint, a, b } = twoScopes(undefined, 'agents:read');
+      await a.getToken();
+      await flushPromises();
+      await expect(b.getToken()).resolves.toBe('token-2');
+      expect(endpoint.count).toBe(2);
+    });
+
+    it('is shared between managers asking for the same scope', async () => {
+      const { endpoint, a, b } = twoScopes('agents:read', 'agents:read');
+      await a.getToken();
+      await flushPromises();
+      await expect(b.getToken()).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(1);
+    });
+  });
+
+  describe('refresh-ahead during a failure cool-down', () => {
+    /** 240 s usable tokens, refresh-ahead from 120 s on, a 10 s cool-down after a permanent failure. */
+    async function cooledDown() {
+      const fixture = managerFixture({ refreshAhead: 0.5, failureCooldownMs: 10_000 });
+      const { endpoint, clock, manager } = fixture;
+      const start = clock.now();
+      await manager.getToken();
+      clock.set(start + 200_000);
+      endpoint.reply([401, { error: 'invalid_client' }]);
+      // The stream keeps the current token; the rejection is remembered until +210 s.
+      await expect(manager.getTokenForStreaming(100_000)).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(2);
+      return { ...fixture, start };
+    }
+
+    it('starts no background refresh while the failure is remembered', async () => {
+      const { endpoint, clock, manager, start } = await cooledDown();
+      clock.set(start + 209_999);
+      expect(manager.getCachedToken()).toBe('token-1');
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      await flushPromises();
+      expect(endpoint.count).toBe(2);
+      expect(manager.isFetching).toBe(false);
+    });
+
+    it('starts the background refresh as soon as the cool-down ends', async () => {
+      const { endpoint, clock, manager, start } = await cooledDown();
+      clock.set(start + 210_000);
+      expect(manager.getCachedToken()).toBe('token-1');
+      expect(manager.isFetching).toBe(true);
+      await flushPromises();
+      expect(endpoint.count).toBe(3);
+      expect(manager.getCachedToken()).toBe('token-2');
+    });
+  });
+});
