@@ -1,0 +1,114 @@
+import axios, {
+  AxiosError,
+  type AxiosAdapter,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import { TokenRequestError } from '../lib';
+import { requestClientCredentialsToken } from '../lib/token/requestClientCredentialsToken';
+import type { Timers } from '../lib/token/Timers';
+
+const ENDPOINT = 'https://keycloak.test/realms/kagenti/protocol/openid-connect/token';
+const TOKEN_JSON = JSON.stringify({ access_token: 'token-1', expires_in: 300 });
+/** Timers that never fire: these tests end before any time limit. */
+const idleTimers: Timers = { setTimeout: () => 1, clearTimeout: () => undefined };
+
+const respond = (config: InternalAxiosRequestConfig, data: unknown): AxiosResponse => ({
+  data,
+  status: 200,
+  statusText: 'OK',
+  headers: { 'content-type': 'application/json' },
+  config,
+});
+
+const send = (adapter: AxiosAdapter, signal?: AbortSignal) =>
+  requestClientCredentialsToken({
+    tokenEndpoint: ENDPOINT,
+    authentication: { headers: {}, form: { client_id: 'boost' }, secrets: [] },
+    httpClient: axios.create({ adapter }),
+    timeoutMs: 5000,
+    timers: idleTimers,
+    now: () => 0,
+    ...(signal ? { signal } : {}),
+  });
+
+const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+};
+
+describe('requestClientCredentialsToken', () => {
+  it('refuses an answer larger than the response size limit as not a token response', async () => {
+    const huge = 'x'.repeat(1024 * 1024 + 1);
+    // Like the Node http adapter: the body is checked against maxContentLength as it arrives.
+    const adapter: AxiosAdapter = async config => {
+      if (config.maxContentLength !== undefined && config.maxContentLength > -1 && huge.length > config.maxContentLength) {
+        throw new AxiosError(`maxContentLength size of ${config.maxContentLength} exceeded`, 'ERR_BAD_RESPONSE', config);
+      }
+      return respond(config, huge);
+    };
+    const error = (await rejection(send(adapter))) as TokenRequestError;
+    expect(error).toBeInstanceOf(TokenRequestError);
+    expect(error.code).toBe('TOKEN_RESPONSE_INVALID');
+    expect(error.message).toBe(
+      `Token request to ${ENDPOINT} failed: the answer is larger than 1048576 bytes, so it is not a token response. Check tokenEndpoint.`,
+    );
+    expect(error.cause).toMatchObject({
+      name: 'NetworkError',
+      code: 'ERR_BAD_RESPONSE',
+      message: 'maxContentLength size of 1048576 exceeded',
+    });
+  });
+
+  it('says the connection closed, with "reset" when the failure has no code', async () => {
+    const error = (await rejection(
+      send(async () => {
+        throw new Error('socket hang up');
+      }),
+    )) as TokenRequestError;
+    expect(error.code).toBe('TOKEN_ENDPOINT_UNREACHABLE');
+    expect(error.message).toBe(
+      `Token request to ${ENDPOINT} failed: the connection closed before a complete answer (reset). Check Keycloak and any proxy in front of it.`,
+    );
+  });
+
+  it('reads a token response that arrives as an ArrayBuffer', async () => {
+    const bytes = new TextEncoder().encode(TOKEN_JSON);
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    await expect(send(async config => respond(config, buffer))).resolves.toEqual({ accessToken: 'token-1', expiresIn: 300 });
+  });
+
+  it('reads a token response from a stand-in httpClient that gives no headers at all', async () => {
+    const httpClient = { request: async () => ({ status: 200, data: TOKEN_JSON }) } as unknown as AxiosInstance;
+    await expect(
+      requestClientCredentialsToken({
+        tokenEndpoint: ENDPOINT,
+        authentication: { headers: {}, form: { client_id: 'boost' }, secrets: [] },
+        httpClient,
+        timeoutMs: 5000,
+        timers: idleTimers,
+        now: () => 0,
+      }),
+    ).resolves.toEqual({ accessToken: 'token-1', expiresIn: 300 });
+  });
+
+  it('rejects with the signal reason when the caller aborts a request in flight, and aborts the HTTP call', async () => {
+    const caller = new AbortController();
+    let httpSignal: AbortSignal | undefined;
+    const pending = send(config => {
+      httpSignal = config.signal as AbortSignal;
+      return new Promise(() => undefined);
+    }, caller.signal);
+    await new Promise(resolve => setImmediate(resolve));
+    const reason = new Error('manager closed');
+    caller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    expect(httpSignal?.aborted).toBe(true);
+    expect(httpSignal?.reason).toBe(reason);
+  });
+});
