@@ -45,6 +45,9 @@ FOLDER="$folder" NAME="$name" node -e '
     incrementalFile: `reports/mutation/${NAME}.incremental.json`,
     jsonReporter: { fileName: `reports/mutation/${NAME}.json` },
     htmlReporter: { fileName: `reports/mutation/${NAME}.html` },
+    // One file per mutant as it is tested: a run stopped early still says what it found.
+    reporters: [...base.reporters, "event-recorder"],
+    eventReporter: { baseDir: `reports/mutation/${NAME}.events` },
     tempDirName: `.stryker-tmp-${NAME}`,
   };
   process.stdout.write(JSON.stringify(config, null, 2));
