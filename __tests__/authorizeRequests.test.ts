@@ -2,6 +2,7 @@ import axios, { type AxiosAdapter, type AxiosError, type AxiosResponse, type Int
 import { installKeycloakAuth } from '../lib';
 import type { TokenSource } from '../lib/axios/TokenSource';
 import { managerFixture, TOKEN_ENDPOINT } from './helpers/tokenEndpointMock';
+import { rejection } from './helpers/assertions';
 
 const BASE_URL = 'https://kagenti.test';
 
@@ -14,15 +15,6 @@ function recordingAdapter() {
   };
   const authorization = () => sent.map(config => config.headers.get('Authorization') as string | undefined);
   return { adapter, sent, authorization };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('the request interceptor (synchronous, with the wait for a token in the adapter)', () => {
@@ -79,7 +71,7 @@ describe('the request interceptor (synchronous, with the wait for a token in the
     const { adapter, sent } = recordingAdapter();
     const api = axios.create({ baseURL: BASE_URL, adapter });
     installKeycloakAuth(api, manager);
-    const error = (await rejection(api.get('/items'))) as Error;
+    const error = await rejection<Error>(api.get('/items'));
     expect(error.name).toBe('TokenRequestError');
     expect(sent).toHaveLength(0);
   });
@@ -125,7 +117,7 @@ describe('the request interceptor (synchronous, with the wait for a token in the
     const { adapter, sent } = recordingAdapter();
     const api = axios.create({ baseURL: BASE_URL, adapter });
     installKeycloakAuth(api, tokens);
-    expect(await rejection(api.get('/items'))).toBe(failure);
+    expect(await rejection<unknown>(api.get('/items'))).toBe(failure);
     expect(sent).toHaveLength(0);
   });
 
@@ -206,7 +198,7 @@ describe('the request interceptor (synchronous, with the wait for a token in the
     const response = api.get('/items', { signal: controller.signal });
     await new Promise(resolve => setImmediate(resolve));
     controller.abort();
-    const error = (await rejection(response)) as AxiosError;
+    const error = await rejection<AxiosError>(response);
     expect(axios.isCancel(error)).toBe(true);
     expect(sent).toHaveLength(0);
   });

@@ -11,20 +11,13 @@ import { invalidClientAssertionHint } from '../lib/token/clientAuthentication/in
 import { defaultAssertionAudience } from '../lib/token/clientAuthentication/assertionClaims';
 import { describeEndpoint } from '../lib/token/describeEndpoint';
 import { retryDelayMs } from '../lib/token/RetryPolicy';
+import { rejection } from './helpers/assertions';
 
 const ENDPOINT = 'https://keycloak.test/realms/kagenti/protocol/openid-connect/token';
 const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const x25519 = generateKeyPairSync('x25519').privateKey;
 
 const create = (options: ClientAuthenticationOptions) => createClientAuthenticator(ENDPOINT, 'boost', options);
-const rejection = async (promise: Promise<unknown>): Promise<TokenRequestError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TokenRequestError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('createClientAuthenticator option checks', () => {
   it('refuses an empty or non-string privateKeyId', () => {
@@ -88,7 +81,7 @@ describe('createClientAuthenticator method choice', () => {
 describe('credential sources asked per attempt', () => {
   it('says the clientAssertion function failed, keeping its error as the cause', async () => {
     const failure = new Error('no token yet');
-    const error = await rejection(
+    const error = await rejection<TokenRequestError>(
       create({
         clientAssertion: () => {
           throw failure;
@@ -103,11 +96,13 @@ describe('credential sources asked per attempt', () => {
   });
 
   it('says whether the clientAssertion function returned a blank string or something else', async () => {
-    const blank = await rejection(create({ clientAssertion: () => ' \n' }).prepare({ now: 0 }));
+    const blank = await rejection<TokenRequestError>(create({ clientAssertion: () => ' \n' }).prepare({ now: 0 }));
     expect(blank.message).toBe(
       `Token request to ${ENDPOINT} not sent: the clientAssertion function returned an empty string, not an assertion. Check the assertion source.`,
     );
-    const number = await rejection(create({ clientAssertion: () => 5 as unknown as string }).prepare({ now: 0 }));
+    const number = await rejection<TokenRequestError>(
+      create({ clientAssertion: () => 5 as unknown as string }).prepare({ now: 0 }),
+    );
     expect(number.message).toBe(
       `Token request to ${ENDPOINT} not sent: the clientAssertion function returned a number, not an assertion. Check the assertion source.`,
     );
@@ -115,7 +110,7 @@ describe('credential sources asked per attempt', () => {
 
   it('turns a key function answer that cannot sign into CLIENT_ASSERTION_UNAVAILABLE, saying why', async () => {
     const authenticator = create({ privateKey: () => x25519 });
-    const error = await rejection(authenticator.prepare({ now: 0 }));
+    const error = await rejection<TokenRequestError>(authenticator.prepare({ now: 0 }));
     expect(error).toBeInstanceOf(TokenRequestError);
     expect(error.code).toBe('CLIENT_ASSERTION_UNAVAILABLE');
     expect(error.message).toBe(
@@ -124,12 +119,14 @@ describe('credential sources asked per attempt', () => {
   });
 
   it('says whether the clientSecret function returned an empty string or something else', async () => {
-    const empty = await rejection(create({ clientSecret: () => '' }).prepare({ now: 0 }));
+    const empty = await rejection<TokenRequestError>(create({ clientSecret: () => '' }).prepare({ now: 0 }));
     expect(empty.code).toBe('CLIENT_SECRET_UNAVAILABLE');
     expect(empty.message).toBe(
       `Token request to ${ENDPOINT} not sent: the clientSecret function returned an empty string, not a secret. Check the secret source.`,
     );
-    const number = await rejection(create({ clientSecret: () => 42 as unknown as string }).prepare({ now: 0 }));
+    const number = await rejection<TokenRequestError>(
+      create({ clientSecret: () => 42 as unknown as string }).prepare({ now: 0 }),
+    );
     expect(number.message).toBe(
       `Token request to ${ENDPOINT} not sent: the clientSecret function returned a number, not a secret. Check the secret source.`,
     );
@@ -139,7 +136,7 @@ describe('credential sources asked per attempt', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kagenti-assertion-'));
     try {
       const file = path.join(dir, 'missing');
-      const error = await rejection(create({ clientAssertionFile: file }).prepare({ now: 0 }));
+      const error = await rejection<TokenRequestError>(create({ clientAssertionFile: file }).prepare({ now: 0 }));
       expect(error.code).toBe('CLIENT_ASSERTION_UNAVAILABLE');
       expect(error.message).toBe(
         `Token request to ${ENDPOINT} not sent: the clientAssertionFile ${file} could not be read (ENOENT). Check that the projected token is mounted there and readable by this process.`,

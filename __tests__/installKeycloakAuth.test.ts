@@ -6,6 +6,7 @@ import { installKeycloakAuth, TokenRequestError } from '../lib';
 import type { TokenSource } from '../lib/axios/TokenSource';
 import { flushPromises } from './helpers/FakeClock';
 import { deferred, managerFixture, tokenBody, TOKEN_ENDPOINT, type ManagerFixture } from './helpers/tokenEndpointMock';
+import { rejection } from './helpers/assertions';
 
 const BASE_URL = 'https://kagenti.test';
 
@@ -34,15 +35,6 @@ function acceptOnly(valid: Set<string>) {
     const token = String(config.headers?.Authorization ?? '').replace(/^Bearer /, '');
     return valid.has(token) ? [200, { ok: true, token }] : [401, { detail: 'invalid token' }];
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AxiosError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AxiosError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('installKeycloakAuth', () => {
@@ -97,7 +89,7 @@ describe('installKeycloakAuth', () => {
       const { api, apiMock, endpoint } = apiFixture();
       endpoint.reply([401, { error: 'invalid_client' }]);
       apiMock.onGet('/api/v1/agents').reply(200, []);
-      const error = await rejection(api.get('/api/v1/agents'));
+      const error = await rejection<AxiosError>(api.get('/api/v1/agents'));
       expect(error).toBeInstanceOf(TokenRequestError);
       expect(apiMock.history.get).toHaveLength(0);
     });
@@ -111,7 +103,7 @@ describe('installKeycloakAuth', () => {
       const other = api.get('/a');
       await flushPromises();
       controller.abort();
-      const error = await rejection(aborted);
+      const error = await rejection<AxiosError>(aborted);
       expect(axios.isCancel(error)).toBe(true);
       held.resolve([200, tokenBody('shared')]);
       await expect(other).resolves.toMatchObject({ status: 200 });
@@ -127,7 +119,7 @@ describe('installKeycloakAuth', () => {
         const { api, apiMock, endpoint, manager } = apiFixture();
         apiMock.onGet('/a').reply(200, {});
         const held = endpoint.hold();
-        const waiting = rejection(api.get('/a', { timeout: 5_000 }));
+        const waiting = rejection<AxiosError>(api.get('/a', { timeout: 5_000 }));
         await flushPromises();
         await jest.advanceTimersByTimeAsync(4_999);
         expect(manager.isFetching).toBe(true);
@@ -210,7 +202,7 @@ describe('installKeycloakAuth', () => {
       const installation = installKeycloakAuth(api, manager);
       installation.eject();
       installation.eject();
-      const error = await rejection(api.get('/x'));
+      const error = await rejection<AxiosError>(api.get('/x'));
       expect(error.response?.status).toBe(401);
       expect(apiMock.history.get.map(r => r.headers?.Authorization)).toEqual([undefined]);
       expect(() => installKeycloakAuth(api, manager)).not.toThrow();
@@ -246,7 +238,7 @@ describe('installKeycloakAuth', () => {
         arrived.push(config.headers?.Authorization);
         return [401, { detail: 'no' }];
       });
-      const error = await rejection(api.get('/x'));
+      const error = await rejection<AxiosError>(api.get('/x'));
       expect(error.response?.status).toBe(401);
       expect(arrived).toEqual(['Bearer token-1', 'Bearer token-2']);
       expect(endpoint.count).toBe(2);
@@ -258,10 +250,10 @@ describe('installKeycloakAuth', () => {
     it('keeps the refreshed token after a second 401, so an API that rejects every token costs one token request per call, not two', async () => {
       const { api, apiMock, endpoint } = apiFixture();
       apiMock.onGet('/x').reply(401, {});
-      await rejection(api.get('/x'));
+      await rejection<AxiosError>(api.get('/x'));
       expect(endpoint.count).toBe(2);
-      await rejection(api.get('/x'));
-      await rejection(api.get('/x'));
+      await rejection<AxiosError>(api.get('/x'));
+      await rejection<AxiosError>(api.get('/x'));
       expect(endpoint.count).toBe(4);
     });
 
@@ -269,7 +261,7 @@ describe('installKeycloakAuth', () => {
       const { api, apiMock } = apiFixture();
       apiMock.onGet('/x').reply(401, {});
       const forged = { retried: false, retryCount: 0, __isRetry: false } as unknown as AxiosRequestConfig['kagentiAuth'];
-      await rejection(api.get('/x', { kagentiAuth: forged }));
+      await rejection<AxiosError>(api.get('/x', { kagentiAuth: forged }));
       expect(apiMock.history.get).toHaveLength(2);
     });
 
@@ -306,8 +298,8 @@ describe('installKeycloakAuth', () => {
       const { api, apiMock, endpoint } = apiFixture();
       apiMock.onGet('/boom').reply(500, { detail: 'kaput' });
       apiMock.onGet('/forbidden').reply(403, {});
-      const boom = await rejection(api.get('/boom'));
-      const forbidden = await rejection(api.get('/forbidden'));
+      const boom = await rejection<AxiosError>(api.get('/boom'));
+      const forbidden = await rejection<AxiosError>(api.get('/forbidden'));
       expect([boom.response?.status, forbidden.response?.status]).toEqual([500, 403]);
       expect(boom.response?.data).toEqual({ detail: 'kaput' });
       expect(apiMock.history.get).toHaveLength(2);
@@ -317,7 +309,7 @@ describe('installKeycloakAuth', () => {
     it('redacts the token from errors that pass through', async () => {
       const { api, apiMock } = apiFixture();
       apiMock.onGet('/boom').reply(500, {});
-      const error = await rejection(api.get('/boom'));
+      const error = await rejection<AxiosError>(api.get('/boom'));
       expect(error.config?.headers?.Authorization).toBe('Bearer [REDACTED]');
       expect(inspect(error, { depth: 8 })).not.toContain('token-1');
     });
@@ -329,7 +321,7 @@ describe('installKeycloakAuth', () => {
     ])('does not refetch or retry for %s', async (_label, challenge) => {
       const { api, apiMock, endpoint } = apiFixture();
       apiMock.onGet('/x').reply(401, {}, { 'www-authenticate': challenge });
-      const error = await rejection(api.get('/x'));
+      const error = await rejection<AxiosError>(api.get('/x'));
       expect(error.response?.status).toBe(401);
       expect(apiMock.history.get).toHaveLength(1);
       expect(endpoint.count).toBe(1);
@@ -350,7 +342,7 @@ describe('installKeycloakAuth', () => {
     it('does not retry a request whose body is a stream, which cannot be replayed', async () => {
       const { api, apiMock } = apiFixture();
       apiMock.onPost('/upload').reply(401, {});
-      const error = await rejection(api.post('/upload', Readable.from(['chunk'])));
+      const error = await rejection<AxiosError>(api.post('/upload', Readable.from(['chunk'])));
       expect(error.response?.status).toBe(401);
       expect(apiMock.history.post).toHaveLength(1);
     });
@@ -358,8 +350,8 @@ describe('installKeycloakAuth', () => {
     it('does not retry requests that carried no token of ours', async () => {
       const { api, apiMock, endpoint } = apiFixture();
       apiMock.onAny().reply(401, {});
-      await rejection(api.get('https://elsewhere.test/x'));
-      await rejection(api.get('/health', { kagentiAuth: { skip: true } }));
+      await rejection<AxiosError>(api.get('https://elsewhere.test/x'));
+      await rejection<AxiosError>(api.get('/health', { kagentiAuth: { skip: true } }));
       expect(Object.values(apiMock.history).flat()).toHaveLength(2);
       expect(endpoint.count).toBe(0);
     });

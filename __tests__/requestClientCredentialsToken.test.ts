@@ -8,6 +8,7 @@ import axios, {
 import { TokenRequestError } from '../lib';
 import { requestClientCredentialsToken } from '../lib/token/requestClientCredentialsToken';
 import type { Timers } from '../lib/token/Timers';
+import { rejection } from './helpers/assertions';
 
 const ENDPOINT = 'https://keycloak.test/realms/kagenti/protocol/openid-connect/token';
 const TOKEN_JSON = JSON.stringify({ access_token: 'token-1', expires_in: 300 });
@@ -33,15 +34,6 @@ const send = (adapter: AxiosAdapter, signal?: AbortSignal) =>
     ...(signal ? { signal } : {}),
   });
 
-const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-};
-
 describe('requestClientCredentialsToken', () => {
   it('refuses an answer larger than the response size limit as not a token response', async () => {
     const huge = 'x'.repeat(1024 * 1024 + 1);
@@ -52,7 +44,7 @@ describe('requestClientCredentialsToken', () => {
       }
       return respond(config, huge);
     };
-    const error = (await rejection(send(adapter))) as TokenRequestError;
+    const error = await rejection<TokenRequestError>(send(adapter));
     expect(error).toBeInstanceOf(TokenRequestError);
     expect(error.code).toBe('TOKEN_RESPONSE_INVALID');
     expect(error.message).toBe(
@@ -66,11 +58,11 @@ describe('requestClientCredentialsToken', () => {
   });
 
   it('says the connection closed, with "reset" when the failure has no code', async () => {
-    const error = (await rejection(
+    const error = await rejection<TokenRequestError>(
       send(async () => {
         throw new Error('socket hang up');
       }),
-    )) as TokenRequestError;
+    );
     expect(error.code).toBe('TOKEN_ENDPOINT_UNREACHABLE');
     expect(error.message).toBe(
       `Token request to ${ENDPOINT} failed: the connection closed before a complete answer (reset). Check Keycloak and any proxy in front of it.`,

@@ -4,6 +4,7 @@ import MockAdapter from 'axios-mock-adapter';
 import { installKeycloakAuth } from '../lib';
 import type { TokenSource } from '../lib/axios/TokenSource';
 import { managerFixture, type ManagerFixture } from './helpers/tokenEndpointMock';
+import { rejection } from './helpers/assertions';
 
 // The 401 handler recognizes the requests it may retry by their own Authorization header (no
 // per-request record): these pin down which ones count as carrying a token of ours.
@@ -134,15 +135,6 @@ const withoutRecordRetry = (tokens: TokenSource): TokenSource => ({
   invalidate: token => tokens.invalidate(token),
 });
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('retryRejectedToken: the retry', () => {
   it('asks again for a token with the minimum lifetime of a streaming request', async () => {
     const { manager } = managerFixture();
@@ -191,7 +183,7 @@ describe('retryRejectedToken: the retry', () => {
     const { manager, endpoint } = managerFixture();
     const reset: Step = config => Promise.reject(new AxiosError('socket hang up', 'ECONNRESET', config));
     const { api, sent } = scriptedApi(manager, [reset]);
-    const error = (await caught(api.get('/x'))) as AxiosError;
+    const error = await rejection<AxiosError>(api.get('/x'));
     expect(error.code).toBe('ECONNRESET');
     expect(error.config?.headers.get('Authorization')).toBe('Bearer [REDACTED]');
     expect(sent).toHaveLength(1);
@@ -201,7 +193,7 @@ describe('retryRejectedToken: the retry', () => {
   it('passes a rejection that is no error object at all to the caller as it is', async () => {
     const { manager } = managerFixture();
     const { api } = scriptedApi(manager, [rejectWithNonError(undefined)]);
-    await expect(caught(api.get('/x'))).resolves.toBeUndefined();
+    await expect(rejection<unknown>(api.get('/x'))).resolves.toBeUndefined();
   });
 
   it('destroys the unread body of a streamed 401 response before retrying', async () => {
@@ -250,11 +242,11 @@ describe('retryRejectedToken: the retry', () => {
     const { manager } = managerFixture();
     const reset = new AxiosError('socket hang up', 'ECONNRESET');
     const retry503 = scriptedApi(manager, [answer(401), answer(503)]);
-    expect(((await caught(retry503.api.get('/x'))) as AxiosError).response?.status).toBe(503);
+    expect((await rejection<AxiosError>(retry503.api.get('/x'))).response?.status).toBe(503);
     const retryReset = scriptedApi(manager, [answer(401), () => Promise.reject(reset)]);
-    expect(await caught(retryReset.api.get('/x'))).toBe(reset);
+    expect(await rejection<unknown>(retryReset.api.get('/x'))).toBe(reset);
     const retryBare = scriptedApi(manager, [answer(401), rejectWithNonError(undefined)]);
-    await expect(caught(retryBare.api.get('/x'))).resolves.toBeUndefined();
+    await expect(rejection<unknown>(retryBare.api.get('/x'))).resolves.toBeUndefined();
   });
 
   it('works with a token source that does not record retries, whether the retry succeeds or not', async () => {
@@ -262,7 +254,7 @@ describe('retryRejectedToken: the retry', () => {
     const ok = scriptedApi(withoutRecordRetry(manager), [answer(401), answer(200)]);
     await expect(ok.api.get('/x')).resolves.toMatchObject({ status: 200 });
     const refused = scriptedApi(withoutRecordRetry(manager), [answer(401)]);
-    expect(((await caught(refused.api.get('/x'))) as AxiosError).response?.status).toBe(401);
+    expect((await rejection<AxiosError>(refused.api.get('/x'))).response?.status).toBe(401);
     expect(refused.sent).toHaveLength(2);
   });
 
@@ -276,7 +268,7 @@ describe('retryRejectedToken: the retry', () => {
       }
       return response;
     });
-    const error = (await caught(api.get('/x'))) as AxiosError;
+    const error = await rejection<AxiosError>(api.get('/x'));
     expect(error.message).toBe('unexpected body');
     expect(sent).toEqual(['Bearer token-1', 'Bearer token-2']);
     expect(error.config?.headers.get('Authorization')).toBe('Bearer [REDACTED]');

@@ -3,18 +3,10 @@ import axios, { AxiosHeaders, type AxiosError, type InternalAxiosRequestConfig }
 import { waitForToken } from '../lib/axios/waitForToken';
 import { flushPromises } from './helpers/FakeClock';
 import { managerFixture, tokenBody } from './helpers/tokenEndpointMock';
+import { rejection } from './helpers/assertions';
 
 const request = (extra: Record<string, unknown> = {}) =>
   ({ headers: new AxiosHeaders(), ...extra }) as unknown as InternalAxiosRequestConfig;
-
-async function rejection(promise: Promise<unknown>): Promise<AxiosError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AxiosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('waitForToken', () => {
   // The manager runs on its own fake clock; the request timeout is a global timer, faked here.
@@ -25,7 +17,7 @@ describe('waitForToken', () => {
     const { manager, endpoint } = managerFixture();
     endpoint.hold();
     const config = request({ timeout: 5_000 });
-    const waiting = rejection(waitForToken(manager, config));
+    const waiting = rejection<AxiosError>(waitForToken(manager, config));
     await flushPromises();
     await jest.advanceTimersByTimeAsync(5_000);
     const error = await waiting;
@@ -63,7 +55,7 @@ describe('waitForToken', () => {
       await manager.getToken();
       const controller = new AbortController();
       controller.abort();
-      const error = await rejection(waitForToken(manager, request({ timeout, signal: controller.signal })));
+      const error = await rejection<AxiosError>(waitForToken(manager, request({ timeout, signal: controller.signal })));
       expect(axios.isCancel(error)).toBe(true);
     },
   );
@@ -76,7 +68,7 @@ describe('waitForToken', () => {
     endpoint.hold();
     const controller = new AbortController();
     const config = request({ timeout, signal: controller.signal });
-    const waiting = rejection(waitForToken(manager, config));
+    const waiting = rejection<AxiosError>(waitForToken(manager, config));
     await flushPromises();
     controller.abort();
     const error = await waiting;
@@ -101,12 +93,12 @@ describe('waitForToken', () => {
     // The wait times out, while the fetch goes on...
     manager.invalidate('t1');
     const failing = endpoint.hold();
-    const timingOut = rejection(waitForToken(manager, config()));
+    const timingOut = rejection<AxiosError>(waitForToken(manager, config()));
     await flushPromises();
     await jest.advanceTimersByTimeAsync(5_000);
     expect((await timingOut).code).toBe('ECONNABORTED');
     // ...and the fetch fails: a wait that joined it ends in that error.
-    const joined = rejection(waitForToken(manager, config()));
+    const joined = rejection<AxiosError>(waitForToken(manager, config()));
     await flushPromises();
     failing.resolve([400, { error: 'invalid_client' }]);
     expect((await joined).code).toBe('TOKEN_ENDPOINT_OAUTH_ERROR');

@@ -6,6 +6,7 @@ import { DefaultKagentiApiService } from '../../lib/backstage';
 import type { FakeKagentiApi, FakeKeycloak } from '../../lib/testing';
 import { useFakeKagenti } from './helpers/useFakeKagenti';
 import { findLeak, secretForms, serializeEveryWay } from '../helpers/secretScan';
+import { rejection } from '../helpers/assertions';
 
 let keycloak: FakeKeycloak;
 let kagenti: FakeKagentiApi;
@@ -32,15 +33,6 @@ afterEach(() => {
 
 const last = () => kagenti.requests[kagenti.requests.length - 1];
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('DefaultKagentiApiService credentials', () => {
   it("sends a user principal's entity ref as X-Backstage-User", async () => {
     await service.requestCore({ method: 'GET', path: '/api/v1/agents', credentials: mockCredentials.user('user:default/jane') });
@@ -61,7 +53,7 @@ describe('DefaultKagentiApiService credentials', () => {
 
   it('refuses userRef and credentials together with a TypeError, sending nothing', async () => {
     const before = kagenti.requests.length;
-    const error = await failure(
+    const error = await rejection(
       service.requestCore({
         method: 'GET',
         path: '/api/v1/agents',
@@ -78,7 +70,7 @@ describe('DefaultKagentiApiService credentials', () => {
 describe('DefaultKagentiApiService errors', () => {
   it('keeps the original error as a non-enumerable cause', async () => {
     kagenti.respond('GET', '/api/v1/agents', { status: 404 });
-    const error = await failure(service.requestCore({ method: 'GET', path: '/api/v1/agents?namespace=team1' }));
+    const error = await rejection(service.requestCore({ method: 'GET', path: '/api/v1/agents?namespace=team1' }));
 
     expect(error.name).toBe('NotFoundError');
     expect(error.message).toBe('Kagenti API request GET /api/v1/agents failed: Kagenti answered 404');
@@ -89,7 +81,7 @@ describe('DefaultKagentiApiService errors', () => {
 
   it('keeps the TokenRequestError as the cause of a token failure, its endpoint out of the message', async () => {
     keycloak.setFault({ mode: 'status', status: 401, error: 'invalid_client' });
-    const error = await failure(service.requestCore({ method: 'POST', path: '/api/v1/chat', body: { message: 'hi' } }));
+    const error = await rejection(service.requestCore({ method: 'POST', path: '/api/v1/chat', body: { message: 'hi' } }));
 
     expect(error.name).toBe('ServiceUnavailableError');
     expect(error.message).toMatch(/^Kagenti API request POST \/api\/v1\/chat not sent: .*TOKEN_ENDPOINT_OAUTH_ERROR/);
@@ -103,20 +95,20 @@ describe('DefaultKagentiApiService errors', () => {
     [503, 'ServiceUnavailableError'],
   ])('maps Kagenti %i to %s', async (status, name) => {
     kagenti.respond('GET', '/api/v1/agents', { status });
-    const error = await failure(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
+    const error = await rejection(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
     expect(error.name).toBe(name);
     expect(error.message).toContain(`Kagenti answered ${status}`);
   });
 
   it('passes a caller mistake through as the TypeError it is', async () => {
-    const error = await failure(service.requestCore({ method: 'GET', path: 'https://elsewhere.example/x' }));
+    const error = await rejection(service.requestCore({ method: 'GET', path: 'https://elsewhere.example/x' }));
     expect(error).toBeInstanceOf(TypeError);
   });
 
   it('maps a cancelled request to 503 naming the cancellation', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await failure(service.requestCore({ method: 'GET', path: '/api/v1/agents', signal: controller.signal }));
+    const error = await rejection(service.requestCore({ method: 'GET', path: '/api/v1/agents', signal: controller.signal }));
     expect(error.name).toBe('ServiceUnavailableError');
     expect(error.message).toMatch(/no answer from Kagenti \(ERR_CANCELED\)/);
   });
@@ -125,7 +117,7 @@ describe('DefaultKagentiApiService errors', () => {
     await service.requestCore({ method: 'GET', path: '/api/v1/agents' });
     const token = last().token ?? '';
     kagenti.rejectNext(2);
-    const error = await failure(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
+    const error = await rejection(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
 
     expect(error.name).toBe('ServiceUnavailableError');
     const tokens = kagenti.requests.flatMap(r => (r.token ? [r.token] : []));
@@ -147,14 +139,14 @@ describe('DefaultKagentiApiService.close', () => {
     await closed;
 
     expect(response.data.destroyed).toBe(true);
-    const error = await failure(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
+    const error = await rejection(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
     expect(error.name).toBe('ServiceUnavailableError');
     expect(error.message).toMatch(/shut down/);
   });
 
   it('aborts a request waiting for a hung Keycloak', async () => {
     keycloak.setFault({ mode: 'hang' });
-    const pending = failure(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
+    const pending = rejection(service.requestCore({ method: 'GET', path: '/api/v1/agents' }));
     const before = keycloak.requests.length;
     while (keycloak.requests.length === before) await new Promise(resolve => setImmediate(resolve));
 

@@ -11,3 +11,13 @@ export function sentAssertion(request: AxiosRequestConfig | undefined): string {
 }
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** What `promise` rejected with; fails the test when it resolves. */
+export async function rejection<T = Error>(promise: Promise<unknown>): Promise<T> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as T;
+  }
+  throw new Error('expected a rejection');
+}

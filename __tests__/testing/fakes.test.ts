@@ -1,15 +1,7 @@
 import type { Readable } from 'node:stream';
 import { KagentiApiClient, KeycloakTokenManager, TokenRequestError } from '../../lib';
 import { startFakeKagentiApi, startFakeKeycloak, type FakeKagentiApi, type FakeKeycloak } from '../../lib/testing';
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../helpers/assertions';
 
 describe('startFakeKeycloak', () => {
   let keycloak: FakeKeycloak;
@@ -47,7 +39,7 @@ describe('startFakeKeycloak', () => {
   );
 
   it('answers invalid_client to a wrong secret', async () => {
-    const error = await failure(manager({ clientSecret: 'wrong' }).getToken());
+    const error = await rejection<unknown>(manager({ clientSecret: 'wrong' }).getToken());
     expect(error).toBeInstanceOf(TokenRequestError);
     expect(error).toMatchObject({ status: 401, error: 'invalid_client' });
   });
@@ -61,16 +53,16 @@ describe('startFakeKeycloak', () => {
 
   it('answers a set status and error until the fault is cleared', async () => {
     keycloak.setFault({ mode: 'status', status: 503 });
-    expect(await failure(manager().getToken())).toMatchObject({ status: 503, code: 'TOKEN_ENDPOINT_HTTP_ERROR' });
+    expect(await rejection<unknown>(manager().getToken())).toMatchObject({ status: 503, code: 'TOKEN_ENDPOINT_HTTP_ERROR' });
     keycloak.setFault({ mode: 'status', status: 400, error: 'invalid_scope' });
-    expect(await failure(manager().getToken())).toMatchObject({ error: 'invalid_scope' });
+    expect(await rejection<unknown>(manager().getToken())).toMatchObject({ error: 'invalid_scope' });
     keycloak.setFault({ mode: 'none' });
     await expect(manager().getToken()).resolves.toEqual(expect.any(String));
   });
 
   it('leaves a request hanging in hang mode, and close() ends it', async () => {
     keycloak.setFault({ mode: 'hang' });
-    const pending = failure(manager().getToken());
+    const pending = rejection<unknown>(manager().getToken());
     while (keycloak.requests.length === 0) await new Promise(resolve => setImmediate(resolve));
     expect(keycloak.requests[0].status).toBe(0);
 
@@ -128,7 +120,7 @@ describe('startFakeKagentiApi', () => {
   });
 
   it('answers 404 to a route it was not given', async () => {
-    expect(await failure(client.requestCore({ method: 'GET', path: '/api/v1/nothing' }))).toMatchObject({
+    expect(await rejection<unknown>(client.requestCore({ method: 'GET', path: '/api/v1/nothing' }))).toMatchObject({
       response: { status: 404 },
     });
   });
@@ -136,7 +128,7 @@ describe('startFakeKagentiApi', () => {
   it('refuses a request without an active token with 401 invalid_token', async () => {
     kagenti.respond('GET', '/api/v1/agents', { json: {} });
     const anonymous = new KagentiApiClient({ baseUrl: kagenti.url });
-    const error = await failure(anonymous.requestCore({ method: 'GET', path: '/api/v1/agents' }));
+    const error = await rejection<unknown>(anonymous.requestCore({ method: 'GET', path: '/api/v1/agents' }));
     expect(error).toMatchObject({
       response: { status: 401, headers: { 'www-authenticate': expect.stringContaining('invalid_token') } },
     });
