@@ -103,4 +103,55 @@ describe('requestClientCredentialsToken', () => {
     expect(httpSignal?.aborted).toBe(true);
     expect(httpSignal?.reason).toBe(reason);
   });
+
+  describe('answers that are not a token', () => {
+    const answer =
+      (status: number, data: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): AxiosAdapter =>
+      async config => ({ data, status, statusText: '', headers, config });
+
+    it('names an OAuth error sent with a 2xx status, with its hint', async () => {
+      const error = await rejection<TokenRequestError>(send(answer(200, '{"error":"invalid_scope"}')));
+      expect(error.code).toBe('TOKEN_ENDPOINT_OAUTH_ERROR');
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: invalid_scope (HTTP 200). Check the requested scope: it must be a client scope assigned to the client.`,
+      );
+      expect(error).toMatchObject({ status: 200, error: 'invalid_scope' });
+    });
+
+    it('gives the general client hint for an unknown OAuth error sent with a 2xx status', async () => {
+      const error = await rejection<TokenRequestError>(send(answer(200, '{"error":"temporarily_odd"}')));
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: temporarily_odd (HTTP 200). Check the client settings in Keycloak.`,
+      );
+      expect(error).toMatchObject({ code: 'TOKEN_ENDPOINT_OAUTH_ERROR', status: 200, error: 'temporarily_odd' });
+    });
+
+    it('calls a 2xx answer with an empty error and no access_token a response without a token', async () => {
+      const error = await rejection<TokenRequestError>(send(answer(200, '{"error":""}')));
+      expect(error.code).toBe('TOKEN_RESPONSE_INVALID');
+      expect(error.message).toContain('HTTP 200 without an access_token');
+    });
+
+    it('names the redirect target when the Location can be read, and leaves it out when it cannot', async () => {
+      const readable = await rejection<TokenRequestError>(
+        send(answer(302, '', { location: 'https://sso.test/realms/kagenti/protocol/openid-connect/token?x=1' })),
+      );
+      expect(readable.message).toContain('HTTP 302 redirect to https://sso.test/realms/kagenti/protocol/openid-connect/token. ');
+      const unreadable = await rejection<TokenRequestError>(send(answer(302, '', { location: 'http://[not a host' })));
+      expect(unreadable.code).toBe('TOKEN_ENDPOINT_REDIRECT');
+      expect(unreadable.message).toBe(
+        `Token request to ${ENDPOINT} failed: HTTP 302 redirect. Redirects are not followed for token requests; set tokenEndpoint to the final URL (check http vs https and the /realms/<realm>/protocol/openid-connect/token path).`,
+      );
+    });
+
+    it('names a token_type that is not a string by its type', async () => {
+      const error = await rejection<TokenRequestError>(
+        send(answer(200, '{"access_token":"token-1","token_type":7,"expires_in":300}')),
+      );
+      expect(error.code).toBe('TOKEN_RESPONSE_INVALID');
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: token_type of type number is not Bearer; only Bearer tokens are supported.`,
+      );
+    });
+  });
 });
