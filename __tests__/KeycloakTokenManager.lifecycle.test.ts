@@ -181,4 +181,40 @@ describe('KeycloakTokenManager lifecycle', () => {
       expect(manager.getCachedToken()).toBe('token-2');
     });
   });
+
+  describe('timers whose setTimeout returns no handle', () => {
+    /** Timers as `Timers` allows them: `setTimeout` may return anything, `undefined` included. */
+    function handleless() {
+      const due: Array<() => void> = [];
+      const timers = { setTimeout: (callback: () => void) => void due.push(callback), clearTimeout: () => undefined };
+      return { timers, fire: () => due.splice(0).forEach(callback => callback()) };
+    }
+    const retrying = { retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 100 } };
+
+    it('waits out a retry delay that a caller awaits', async () => {
+      const { timers, fire } = handleless();
+      const { endpoint, manager } = managerFixture({ ...retrying, timers });
+      endpoint.reply([503]);
+      const token = manager.getToken();
+      await flushPromises();
+      expect(endpoint.count).toBe(1);
+      fire();
+      await expect(token).resolves.toBe('token-1');
+    });
+
+    it('lets a caller join a background refresh that is waiting to retry', async () => {
+      const { timers, fire } = handleless();
+      const { endpoint, clock, manager } = managerFixture({ ...retrying, timers, refreshAhead: 0.5 });
+      await manager.getToken();
+      clock.set(clock.now() + 200_000);
+      endpoint.reply([503]);
+      expect(manager.getCachedToken()).toBe('token-1');
+      await flushPromises();
+      expect(endpoint.count).toBe(2);
+      // The cached token is still usable, so a streaming call that needs more than it has left joins.
+      const joined = manager.getTokenForStreaming(100_000);
+      fire();
+      await expect(joined).resolves.toBe('token-2');
+    });
+  });
 });
