@@ -217,4 +217,120 @@ describe('KeycloakTokenManager lifecycle', () => {
       await expect(joined).resolves.toBe('token-2');
     });
   });
+
+  describe('which failures are remembered', () => {
+    it('does not remember a failure of an unavailable clientSecret: the next call asks again at once', async () => {
+      let calls = 0;
+      const clientSecret = () => (++calls === 1 ? '' : CLIENT_SECRET);
+      const { endpoint, manager } = managerFixture({ clientSecret });
+      await expect(manager.getToken()).rejects.toMatchObject({ code: 'CLIENT_SECRET_UNAVAILABLE' });
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(1);
+    });
+
+    it('does not remember a failure of an unavailable clientAssertion: the next call asks again at once', async () => {
+      let calls = 0;
+      const { endpoint, manager } = managerFixture({
+        clientSecret: undefined,
+        clientAuthentication: 'client_assertion',
+        clientAssertion: () => (++calls === 1 ? '' : 'header.payload.signature'),
+      } as Partial<KeycloakTokenManagerOptions>);
+      await expect(manager.getToken()).rejects.toMatchObject({ code: 'CLIENT_ASSERTION_UNAVAILABLE' });
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(1);
+    });
+
+    it('does not remember a failure that is not a TokenRequestError', async () => {
+      let draws = 0;
+      const random = () => {
+        if (++draws === 1) throw new RangeError('no randomness today');
+        return 0.5;
+      };
+      const { endpoint, manager } = managerFixture({ retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 100 }, random });
+      endpoint.reply([503]);
+      await expect(manager.getToken()).rejects.toThrow(new RangeError('no randomness today'));
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(2);
+    });
+
+    it('does not remember the failure of a fetch that an invalidate() disowned', async () => {
+      const { endpoint, manager } = managerFixture();
+      const held = endpoint.hold();
+      const first = manager.getToken();
+      await flushPromises();
+      manager.invalidate();
+      held.resolve([401, { error: 'invalid_client' }]);
+      await expect(first).rejects.toMatchObject({ code: 'TOKEN_ENDPOINT_OAUTH_ERROR' });
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(2);
+    });
+
+    it('does not hold a transient failure without Retry-After, even when the clock steps back', async () => {
+      const { endpoint, clock, manager } = managerFixture();
+      endpoint.reply([503]);
+      await expect(manager.getToken()).rejects.toMatchObject({ code: 'TOKEN_ENDPOINT_HTTP_ERROR', status: 503 });
+      clock.set(clock.now() - 1_000);
+      await expect(manager.getToken()).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(2);
+    });
+  });
+
+  describe('which retry waits hold the process open', () => {
+    /**
+     * Timers whose handles record `ref()`, as Node's do; `handles` are the retry waits (50 ms with
+     * the fixture's jitter; the request time limits are other timers), and `fire()` ends them.
+     */
+    function refRecording() {
+      const handles: Array<{ ref: jest.Mock; unref: jest.Mock; callback: () => void; fired: boolean }> = [];
+      const timers = {
+        setTimeout: (callback: () => void, ms: number) => {
+          const handle = { ref: jest.fn(), unref: jest.fn(), callback, fired: false };
+          if (ms === 50) handles.push(handle);
+          return handle;
+        },
+        clearTimeout: () => undefined,
+      };
+      const fire = async () => {
+        await flushPromises();
+        for (const handle of handles.filter(h => !h.fired)) {
+          handle.fired = true;
+          handle.callback();
+        }
+        await flushPromises();
+      };
+      return { timers, handles, fire };
+    }
+    const retrying = { retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 100 } };
+
+    it('refs the wait of a background refresh when a caller joins it, and every later wait of it', async () => {
+      const { timers, handles, fire } = refRecording();
+      const { endpoint, clock, manager } = managerFixture({ ...retrying, timers, refreshAhead: 0.5 });
+      await manager.getToken();
+      clock.set(clock.now() + 200_000);
+      endpoint.reply([503], [503]);
+      expect(manager.getCachedToken()).toBe('token-1');
+      await flushPromises();
+      expect(handles.map(h => h.ref.mock.calls.length)).toEqual([0]);
+      const joined = manager.getTokenForStreaming(100_000);
+      expect(handles.map(h => h.ref.mock.calls.length)).toEqual([1]);
+      await fire();
+      expect(handles.map(h => h.ref.mock.calls.length)).toEqual([1, 1]);
+      await fire();
+      await expect(joined).resolves.toBe('token-2');
+      expect(endpoint.count).toBe(4);
+    });
+
+    it('refs the wait of a fetch someone awaits once, however many callers join it', async () => {
+      const { timers, handles, fire } = refRecording();
+      const { manager, endpoint } = managerFixture({ ...retrying, timers });
+      endpoint.reply([503]);
+      const first = manager.getToken();
+      await flushPromises();
+      const second = manager.getToken();
+      const third = manager.getTokenForStreaming(1_000);
+      expect(handles.map(h => h.ref.mock.calls.length)).toEqual([1]);
+      await fire();
+      await expect(Promise.all([first, second, third])).resolves.toEqual(['token-1', 'token-1', 'token-1']);
+    });
+  });
 });
