@@ -234,7 +234,7 @@ describe('KeycloakTokenManager lifecycle', () => {
         clientSecret: undefined,
         clientAuthentication: 'client_assertion',
         clientAssertion: () => (++calls === 1 ? '' : 'header.payload.signature'),
-      } as Partial<KeycloakTokenManagerOptions>);
+      });
       await expect(manager.getToken()).rejects.toMatchObject({ code: 'CLIENT_ASSERTION_UNAVAILABLE' });
       await expect(manager.getToken()).resolves.toBe('token-1');
       expect(endpoint.count).toBe(1);

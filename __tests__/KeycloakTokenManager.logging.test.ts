@@ -1,3 +1,4 @@
+import { flushPromises } from './helpers/FakeClock';
 import { MemoryTokenStore } from './helpers/MemoryTokenStore';
 import { managerFixture, tokenBody } from './helpers/tokenEndpointMock';
 
@@ -86,6 +87,43 @@ describe('KeycloakTokenManager log lines', () => {
       await clock.advance(1_000);
       await expect(pending).resolves.toBe('token-1');
       expect(endpoint.count).toBe(2);
+    });
+  });
+
+  describe('a failed background refresh', () => {
+    /** 240 s usable tokens; refresh-ahead from 120 s on; the background refresh's reply is held. */
+    async function refreshingInBackground() {
+      const fixture = managerFixture({ refreshAhead: 0.5 });
+      await fixture.manager.getToken();
+      fixture.clock.set(fixture.clock.now() + 200_000);
+      const held = fixture.endpoint.hold();
+      expect(fixture.manager.getCachedToken()).toBe('token-1');
+      expect(fixture.manager.isFetching).toBe(true);
+      return { ...fixture, held };
+    }
+
+    it('warns that the current token stays in use, with the client, the code and the message', async () => {
+      const { manager, logger, held } = await refreshingInBackground();
+      held.resolve([401, { error: 'invalid_client' }]);
+      await flushPromises();
+      const lines = logger.matching(/^Background refresh of the Keycloak token failed/);
+      expect(lines.map(line => [line.level, line.message])).toEqual([
+        ['warn', 'Background refresh of the Keycloak token failed; the current token stays in use while it lasts'],
+      ]);
+      expect(lines[0].meta).toEqual({
+        clientId: 'boost-backend',
+        code: 'TOKEN_ENDPOINT_OAUTH_ERROR',
+        error: expect.stringContaining('invalid_client (HTTP 401)') as string,
+      });
+      expect(manager.getCachedToken()).toBe('token-1');
+    });
+
+    it('says nothing when close() ends the background refresh', async () => {
+      const { manager, logger } = await refreshingInBackground();
+      manager.close();
+      await flushPromises();
+      expect(logger.matching(/Background refresh/)).toHaveLength(0);
+      expect(logger.at('warn')).toHaveLength(0);
     });
   });
 

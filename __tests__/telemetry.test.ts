@@ -103,6 +103,20 @@ describe('KeycloakTokenManager telemetry', () => {
       expect(point.count).toBe(1);
       expect(point.value).toBeCloseTo(0.25, 6);
     });
+
+    it('records the duration of a failed token request in seconds too, under its outcome', async () => {
+      const { endpoint, clock, manager } = telemetryFixture();
+      const reply = endpoint.hold();
+      const token = manager.getToken();
+      await clock.advance(400);
+      reply.resolve([401, { error: 'invalid_client' }]);
+      await expect(token).rejects.toMatchObject({ code: 'TOKEN_ENDPOINT_OAUTH_ERROR' });
+
+      const [point] = (await harness.points()).filter(p => p.name === tokenRequestDuration);
+      expect(point.attributes).toMatchObject({ outcome: 'failure' });
+      expect(point.count).toBe(1);
+      expect(point.value).toBeCloseTo(0.4, 6);
+    });
   });
 
   describe('on cached calls', () => {

@@ -595,7 +595,8 @@ export class KeycloakTokenManager {
     const flight = this.#startFlight(true);
     flight.promise.catch((error: unknown) => {
       this.#nextBackgroundRefreshAt = this.#now() + BACKGROUND_RETRY_INTERVAL_MS;
-      if (error instanceof ManagerClosedError || this.#closed) return;
+      // close() aborts the flight with a ManagerClosedError: nothing to warn about.
+      if (this.#closed) return;
       this.#logger?.warn('Background refresh of the Keycloak token failed; the current token stays in use while it lasts', {
         clientId: this.clientId,
         code: error instanceof TokenRequestError ? error.code : undefined,
