@@ -48,10 +48,22 @@ for (const file of [...planned.keys()].sort()) {
   if (process.argv[3] !== 'list') continue;
   const source = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
   for (const mutant of mutants.filter(({ status }) => status === 'Survived' || status === 'NoCoverage')) {
-    const line = mutant.location.start.line;
-    const code = (source[line - 1] ?? '').trim().slice(0, 100);
+    const { start, end } = mutant.location;
+    // The mutated span (lines and columns 1-based, the end column exclusive), read from the file as it is now: after an
+    // edit of that file since the run, it may be off.
+    const span =
+      start.line === end.line
+        ? (source[start.line - 1] ?? '').slice(start.column - 1, end.column - 1)
+        : [
+            (source[start.line - 1] ?? '').slice(start.column - 1),
+            ...source.slice(start.line, end.line - 1),
+            (source[end.line - 1] ?? '').slice(0, end.column - 1),
+          ].join(' ');
+    const code = span.replace(/\s+/g, ' ').trim().slice(0, 100);
     console.log(
-      `  ${mutant.id} L${line} ${mutant.status} ${mutant.mutatorName}: ${code}  →  ${String(mutant.replacement ?? '')
+      `  ${mutant.id} L${start.line}:${start.column} ${mutant.status} ${mutant.mutatorName}: ${code}  →  ${String(
+        mutant.replacement ?? '',
+      )
         .replace(/\s+/g, ' ')
         .slice(0, 80)}`,
     );
