@@ -36,8 +36,11 @@ describe('createClientAuthenticator option checks', () => {
     );
   });
 
-  it('refuses a blank assertionAudience', () => {
-    expect(() => create({ privateKey: rsaPem, assertionAudience: '  ' })).toThrow(
+  it.each([
+    ['blank', '  '],
+    ['not a string', 42],
+  ])('refuses an assertionAudience that is %s', (_name, assertionAudience) => {
+    expect(() => create({ privateKey: rsaPem, assertionAudience: assertionAudience as string })).toThrow(
       new TypeError('assertionAudience must be a non-empty string'),
     );
   });
@@ -48,6 +51,22 @@ describe('createClientAuthenticator method choice', () => {
     expect(() => create({ clientAuthentication: 'mtls' as never, clientSecret: 's' })).toThrow(
       new TypeError(
         "clientAuthentication must be one of 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'client_assertion'",
+      ),
+    );
+  });
+
+  it('names every extra credential, joined with "and"', () => {
+    expect(() =>
+      create({ clientAuthentication: 'client_secret_post', clientSecret: 's', privateKey: rsaPem, clientAssertionFile: '/x' }),
+    ).toThrow(
+      new TypeError('client_secret_post uses clientSecret, so privateKey and clientAssertionFile must not be set as well'),
+    );
+  });
+
+  it('lists the asymmetric algorithms when private_key_jwt gets another signingAlgorithm', () => {
+    expect(() => create({ privateKey: rsaPem, signingAlgorithm: 'HS256' })).toThrow(
+      new TypeError(
+        'signingAlgorithm for private_key_jwt must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA',
       ),
     );
   });

@@ -85,4 +85,41 @@ describe('importPrivateKey', () => {
       /^privateKey is an EC key on prime256v1, which cannot sign EdDSA; use ES256 /,
     );
   });
+
+  it.each([
+    [null, 'null'],
+    [[], 'an array'],
+    [undefined, 'undefined'],
+    [42, 'a number'],
+  ])('names what it was given instead of a key: %p', (input, given) => {
+    expect(() => importPrivateKey(input)).toThrow(
+      new TypeError(`privateKey must be PKCS#8 PEM text, a private JWK object or a KeyObject, not ${given}`),
+    );
+  });
+
+  it("gives the parser's error code when a key cannot be read, and does not call a symmetric JWK public", () => {
+    const pem = rsa.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(() => importPrivateKey(`${pem.slice(0, 60)}garbage${pem.slice(-40)}`)).toThrow(
+      /^privateKey could not be read as a private key \(ERR_[A-Z_]+\)\. Give PKCS#8 PEM text/,
+    );
+    expect(() => importPrivateKey({ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0' })).toThrow(
+      /^privateKey could not be read as a private key \(ERR_[A-Z_]+\)\./,
+    );
+  });
+
+  it.each(['RS256', 'PS256'])('refuses %s for an EC key, naming the curve and the algorithm that fits', algorithm => {
+    expect(() => importPrivateKey(p256, algorithm)).toThrow(
+      new TypeError(
+        `privateKey is an EC key on prime256v1, which cannot sign ${algorithm}; use ES256 or a key of the right type. Check signingAlgorithm and the key.`,
+      ),
+    );
+  });
+
+  it('calls an RSA-PSS key an RSA key when it cannot sign RS256, and offers PS256', () => {
+    expect(() => importPrivateKey(rsaPss, 'RS256')).toThrow(
+      new TypeError(
+        'privateKey is an RSA key, which cannot sign RS256; use PS256 or a key of the right type. Check signingAlgorithm and the key.',
+      ),
+    );
+  });
 });

@@ -76,7 +76,9 @@ function toKeyObject(input: unknown, what: string): KeyObject {
       `${what} could not be read as a private key${typeof code === 'string' ? ` (${code})` : ''}. Give PKCS#8 PEM text ("-----BEGIN PRIVATE KEY-----"), a private JWK object, or a KeyObject.`,
     );
   }
-  throw new TypeError(`${what} must be PKCS#8 PEM text, a private JWK object or a KeyObject, not a ${typeof input}`);
+  const given =
+    input === null ? 'null' : Array.isArray(input) ? 'an array' : input === undefined ? 'undefined' : `a ${typeof input}`;
+  throw new TypeError(`${what} must be PKCS#8 PEM text, a private JWK object or a KeyObject, not ${given}`);
 }
 
 function naturalAlgorithm(key: KeyObject, what: string): AsymmetricSigningAlgorithm {
