@@ -154,4 +154,81 @@ describe('requestClientCredentialsToken', () => {
       );
     });
   });
+
+  describe('network failures, by code', () => {
+    const failing = (error: unknown) =>
+      rejection<TokenRequestError>(
+        send(async () => {
+          throw error;
+        }),
+      );
+    const networkError = (code: string | undefined, message: string) =>
+      Object.assign(new Error(message), code === undefined ? {} : { code });
+
+    it.each([
+      [
+        'ETIMEDOUT',
+        'connect ETIMEDOUT 10.0.0.1:443',
+        'TOKEN_ENDPOINT_TIMEOUT',
+        'no answer within the time limit (ETIMEDOUT). Check that Keycloak is reachable from this host, or raise timeoutMs (now 5000 ms).',
+      ],
+      [
+        'ECONNABORTED',
+        'timeout of 5000ms exceeded',
+        'TOKEN_ENDPOINT_TIMEOUT',
+        'no answer within the time limit (ECONNABORTED). Check that Keycloak is reachable from this host, or raise timeoutMs (now 5000 ms).',
+      ],
+      [
+        'ECONNRESET',
+        'read ECONNRESET',
+        'TOKEN_ENDPOINT_UNREACHABLE',
+        'the connection closed before a complete answer (ECONNRESET). Check Keycloak and any proxy in front of it.',
+      ],
+      [
+        'ECONNREFUSED',
+        'connect ECONNREFUSED 127.0.0.1:8443',
+        'TOKEN_ENDPOINT_UNREACHABLE',
+        "could not connect (ECONNREFUSED). Check tokenEndpoint's host and port and that Keycloak is running and reachable.",
+      ],
+      [
+        'ERR_BAD_RESPONSE',
+        'Request failed with a bad response',
+        'TOKEN_ENDPOINT_UNREACHABLE',
+        'the request could not be completed (ERR_BAD_RESPONSE). Check tokenEndpoint.',
+      ],
+      [
+        'ERR_SOMETHING',
+        'mentions maxContentLength without being about it',
+        'TOKEN_ENDPOINT_UNREACHABLE',
+        'the request could not be completed (ERR_SOMETHING). Check tokenEndpoint.',
+      ],
+      [undefined, 'boom', 'TOKEN_ENDPOINT_UNREACHABLE', 'the request could not be completed (boom). Check tokenEndpoint.'],
+    ])('%s (%s) is %s', async (code, message, expectedCode, expectedMessage) => {
+      const error = await failing(networkError(code, message));
+      expect(error).toBeInstanceOf(TokenRequestError);
+      expect(error.code).toBe(expectedCode);
+      expect(error.message).toBe(`Token request to ${ENDPOINT} failed: ${expectedMessage}`);
+      expect(error.cause).toMatchObject({ name: 'NetworkError', message, ...(code === undefined ? {} : { code }) });
+    });
+
+    it('takes a code only when it is a string, and a message only when it is one', async () => {
+      const numericCode = await failing({ code: 42, message: 'numeric code' });
+      expect(numericCode.message).toBe(
+        `Token request to ${ENDPOINT} failed: the request could not be completed (numeric code). Check tokenEndpoint.`,
+      );
+      const numericMessage = await failing({ code: 'ERR_X', message: 7 });
+      expect(numericMessage).toMatchObject({ code: 'TOKEN_ENDPOINT_UNREACHABLE' });
+      expect(numericMessage.message).toBe(
+        `Token request to ${ENDPOINT} failed: the request could not be completed (ERR_X). Check tokenEndpoint.`,
+      );
+    });
+
+    it('turns a rejection with no value at all into a TokenRequestError', async () => {
+      const error = await failing(undefined);
+      expect(error).toBeInstanceOf(TokenRequestError);
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: the request could not be completed (undefined). Check tokenEndpoint.`,
+      );
+    });
+  });
 });
