@@ -109,6 +109,26 @@ describe('requestClientCredentialsToken', () => {
       (status: number, data: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): AxiosAdapter =>
       async config => ({ data, status, statusText: '', headers, config });
 
+    it.each([
+      ['no body', undefined],
+      ['a null body', null],
+      ['a body of white space', ' \n\t'],
+    ])('calls a 200 with %s an empty body', async (_name, data) => {
+      const error = await rejection<TokenRequestError>(send(answer(200, data)));
+      expect(error.code).toBe('TOKEN_RESPONSE_INVALID');
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: HTTP 200 with an empty body. Check that tokenEndpoint is Keycloak's token endpoint.`,
+      );
+    });
+
+    it.each(['null', '[]', '"token"'])('calls the JSON %s not an object', async body => {
+      const error = await rejection<TokenRequestError>(send(answer(200, body)));
+      expect(error.code).toBe('TOKEN_RESPONSE_INVALID');
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: HTTP 200 with JSON that is not an object. Check tokenEndpoint.`,
+      );
+    });
+
     it('names an OAuth error sent with a 2xx status, with its hint', async () => {
       const error = await rejection<TokenRequestError>(send(answer(200, '{"error":"invalid_scope"}')));
       expect(error.code).toBe('TOKEN_ENDPOINT_OAUTH_ERROR');
