@@ -6,7 +6,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { TokenRequestError } from '../lib';
-import { requestClientCredentialsToken } from '../lib/token/requestClientCredentialsToken';
+import { parseRetryAfter, requestClientCredentialsToken } from '../lib/token/requestClientCredentialsToken';
 import type { Timers } from '../lib/token/Timers';
 import { rejection } from './helpers/assertions';
 
@@ -152,6 +152,14 @@ describe('requestClientCredentialsToken', () => {
       expect(error.message).toContain('HTTP 200 without an access_token');
     });
 
+    it('says a redirect without a Location is not followed, naming no target', async () => {
+      const error = await rejection<TokenRequestError>(send(answer(307, '', {})));
+      expect(error.code).toBe('TOKEN_ENDPOINT_REDIRECT');
+      expect(error.message).toMatch(
+        new RegExp(`^Token request to ${ENDPOINT} failed: HTTP 307 redirect\\. Redirects are not followed`),
+      );
+    });
+
     it('names the redirect target when the Location can be read, and leaves it out when it cannot', async () => {
       const readable = await rejection<TokenRequestError>(
         send(answer(302, '', { location: 'https://sso.test/realms/kagenti/protocol/openid-connect/token?x=1' })),
@@ -250,5 +258,49 @@ describe('requestClientCredentialsToken', () => {
         `Token request to ${ENDPOINT} failed: the request could not be completed (undefined). Check tokenEndpoint.`,
       );
     });
+  });
+
+  describe('text from the server in a message', () => {
+    const described = async (description: string) => {
+      const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+      const adapter: AxiosAdapter = async config => ({ ...respond(config, body), status: 400 });
+      return (await rejection<TokenRequestError>(send(adapter))).message;
+    };
+    const prefix = `Token request to ${ENDPOINT} failed: invalid_request (HTTP 400): `;
+
+    it('turns each run of control characters into one space and trims the ends', async () => {
+      expect(await described('\n\t first\r\n\r\nsecond \u0007')).toBe(
+        `${prefix}first second. Check tokenEndpoint and the client settings in Keycloak.`,
+      );
+    });
+
+    it('keeps a description of exactly 500 characters whole, and cuts a longer one with an ellipsis', async () => {
+      expect(await described('d'.repeat(500))).toBe(
+        `${prefix}${'d'.repeat(500)}. Check tokenEndpoint and the client settings in Keycloak.`,
+      );
+      expect(await described('d'.repeat(501))).toBe(
+        `${prefix}${'d'.repeat(500)}…. Check tokenEndpoint and the client settings in Keycloak.`,
+      );
+    });
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it.each([
+    ['5', 5_000],
+    [' 5 ', 5_000],
+    ['0', 0],
+  ])('reads delay-seconds %p', (value, ms) => {
+    expect(parseRetryAfter(value, 0)).toBe(ms);
+  });
+
+  it('reads an HTTP date as the time left until it, never below 0', () => {
+    const now = Date.parse('2026-12-03T12:00:00Z');
+    expect(parseRetryAfter('Thu, 03 Dec 2026 12:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Thu, 03 Dec 2026 11:59:00 GMT', now)).toBe(0);
+  });
+
+  it.each([undefined, 'soon', '5x', 'x5'])('ignores %p', value => {
+    expect(parseRetryAfter(value, 0)).toBeUndefined();
   });
 });
