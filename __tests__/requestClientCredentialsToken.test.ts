@@ -129,6 +129,57 @@ describe('requestClientCredentialsToken', () => {
       );
     });
 
+    it.each([
+      ['the JSON null', 'null'],
+      ['a non-string error', '{"error":42}'],
+    ])('calls a 400 with %s an HTTP error, not an OAuth one', async (_name, body) => {
+      const error = await rejection<TokenRequestError>(send(answer(400, body)));
+      expect(error.code).toBe('TOKEN_ENDPOINT_HTTP_ERROR');
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: HTTP 400 (content-type application/json). Check tokenEndpoint and the client settings in Keycloak.`,
+      );
+    });
+
+    it('names an OAuth error without a description, and its hint', async () => {
+      const error = await rejection<TokenRequestError>(send(answer(400, '{"error":"invalid_scope"}')));
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: invalid_scope (HTTP 400). Check the requested scope: it must be a client scope assigned to the client.`,
+      );
+      expect(error.errorDescription).toBeUndefined();
+    });
+
+    it("uses the method's invalid_client hint for invalid_client only", async () => {
+      const withHint = (body: string) =>
+        rejection<TokenRequestError>(
+          requestClientCredentialsToken({
+            tokenEndpoint: ENDPOINT,
+            authentication: { headers: {}, form: {}, secrets: [], invalidClientHint: () => 'Check the signing key.' },
+            httpClient: axios.create({ adapter: answer(401, body) }),
+            timeoutMs: 5000,
+            timers: idleTimers,
+            now: () => 0,
+          }),
+        );
+      expect((await withHint('{"error":"invalid_client"}')).message).toBe(
+        `Token request to ${ENDPOINT} failed: invalid_client (HTTP 401). Check the signing key.`,
+      );
+      expect((await withHint('{"error":"invalid_scope"}')).message).toBe(
+        `Token request to ${ENDPOINT} failed: invalid_scope (HTTP 401). Check the requested scope: it must be a client scope assigned to the client.`,
+      );
+    });
+
+    it('gives the status of a 200 whose body is not JSON', async () => {
+      const error = await rejection<TokenRequestError>(send(answer(200, '<html>login</html>', { 'content-type': 'text/html' })));
+      expect(error).toMatchObject({ code: 'TOKEN_RESPONSE_INVALID', status: 200 });
+      expect(error.message).toContain('HTTP 200 with a body that is not JSON (content-type text/html)');
+    });
+
+    it('calls a 2xx answer with a non-string error and no access_token a response without a token', async () => {
+      const error = await rejection<TokenRequestError>(send(answer(200, '{"error":5}')));
+      expect(error.code).toBe('TOKEN_RESPONSE_INVALID');
+      expect(error.message).toContain('HTTP 200 without an access_token');
+    });
+
     it('names an OAuth error sent with a 2xx status, with its hint', async () => {
       const error = await rejection<TokenRequestError>(send(answer(200, '{"error":"invalid_scope"}')));
       expect(error.code).toBe('TOKEN_ENDPOINT_OAUTH_ERROR');
@@ -180,6 +231,34 @@ describe('requestClientCredentialsToken', () => {
       expect(error.message).toBe(
         `Token request to ${ENDPOINT} failed: token_type of type number is not Bearer; only Bearer tokens are supported.`,
       );
+    });
+  });
+
+  describe('expires_in', () => {
+    const expiresIn = async (value: unknown) => {
+      const adapter: AxiosAdapter = async config =>
+        respond(config, JSON.stringify({ access_token: 'token-1', expires_in: value }));
+      return send(adapter);
+    };
+
+    it.each([
+      [300, 300],
+      ['300', 300],
+      [' 300', 300],
+      ['300 ', 300],
+      ['1.5', 1.5],
+      ['1.25', 1.25],
+    ])('reads %p as %p seconds', async (value, seconds) => {
+      await expect(expiresIn(value)).resolves.toEqual({ accessToken: 'token-1', expiresIn: seconds });
+    });
+
+    it.each(['x300', '300x', '1.x', '', 0, -5, true])('calls %p invalid', async value => {
+      await expect(expiresIn(value)).resolves.toEqual({ accessToken: 'token-1', expiresInProblem: 'invalid' });
+    });
+
+    it('calls a missing or null expires_in missing', async () => {
+      await expect(expiresIn(undefined)).resolves.toEqual({ accessToken: 'token-1', expiresInProblem: 'missing' });
+      await expect(expiresIn(null)).resolves.toEqual({ accessToken: 'token-1', expiresInProblem: 'missing' });
     });
   });
 
