@@ -3,6 +3,7 @@ import type { KeycloakTokenManagerOptions } from '../lib';
 import { MemoryTokenStore } from './helpers/MemoryTokenStore';
 import { findLeak } from './helpers/secretScan';
 import { managerFixture } from './helpers/tokenEndpointMock';
+import { tokenStoreSecretFor } from '../lib/token/tokenStoreSecretFor';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -60,5 +61,23 @@ describe('the token store key material, by client authentication method', () => 
     const token = await a.manager.getToken();
     await expect(b.manager.getToken()).resolves.toBe(token);
     expect(b.endpoint.count).toBe(0);
+  });
+});
+
+describe('tokenStoreSecretFor', () => {
+  it.each(['client_secret_basic', 'client_secret_post', 'client_secret_jwt'] as const)('is the client secret for %s', method => {
+    expect(tokenStoreSecretFor(method, { clientSecret: 'the-secret' })).toBe('the-secret');
+  });
+
+  it('is nothing for private_key_jwt without a fixed key, or with a key function', () => {
+    expect(tokenStoreSecretFor('private_key_jwt', {})).toBeUndefined();
+    expect(tokenStoreSecretFor('private_key_jwt', { privateKey: () => pem(rsa) })).toBeUndefined();
+  });
+
+  it('is the same DER bytes for one private key however it is given', () => {
+    const fromPem = tokenStoreSecretFor('private_key_jwt', { privateKey: pem(rsa) });
+    expect(fromPem).toBeInstanceOf(Uint8Array);
+    expect(tokenStoreSecretFor('private_key_jwt', { privateKey: rsa.privateKey })).toEqual(fromPem);
+    expect(tokenStoreSecretFor('private_key_jwt', { privateKey: rsa.privateKey.export({ format: 'jwk' }) })).toEqual(fromPem);
   });
 });
