@@ -267,7 +267,7 @@ function parseTokenResponse(
         const url = new URL(location, response.config?.url);
         target = ` to ${clean(`${url.origin}${url.pathname}`, redactor, 200)}`;
       } catch {
-        target = '';
+        // An unreadable Location: the message names no target.
       }
     }
     return throwing(
