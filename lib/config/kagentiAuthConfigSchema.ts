@@ -155,11 +155,10 @@ function credentialRules(value: Parsed, ctx: z.RefinementCtx): void {
   const method = value.clientAuthentication;
   const credential = credentials[0];
   if (credential === undefined) {
-    const needed = method ? CREDENTIAL_OF[method] : 'privateKey or clientAssertionFile';
-    issue(
-      method ? CREDENTIAL_OF[method] : 'clientAuthentication',
-      `${needed} is missing (clientAuthentication ${method} needs it)`,
-    );
+    // No credential at all: only reached through a clientAuthentication that needs a key or a
+    // file (the caller's condition), so the method is set.
+    const needed = CREDENTIAL_OF[method as (typeof CLIENT_AUTHENTICATIONS)[number]];
+    issue(needed, `${needed} is missing (clientAuthentication ${method} needs it)`);
     return;
   }
   if (method !== undefined && CREDENTIAL_OF[method] !== credential) {

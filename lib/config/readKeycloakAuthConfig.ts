@@ -115,9 +115,8 @@ export function readKeycloakAuthConfig(config: ConfigLike | object | undefined):
   }
 
   const { tokenEndpoint, clientId, clientSecret, tokenExpiryBufferSeconds, ...authentication } = parsed.data;
-  const { privateKey, clientAssertionFile } = authentication;
+  // The schema lets tokenEndpoint, clientId and a credential through together or not at all.
   if (tokenEndpoint === undefined || clientId === undefined) return undefined;
-  if (clientSecret === undefined && privateKey === undefined && clientAssertionFile === undefined) return undefined;
   // Only the keys that are set, so that spreading this over options never blanks one out.
   const set = Object.fromEntries(Object.entries(authentication).filter(([, value]) => value !== undefined));
   return {
