@@ -29,6 +29,11 @@ describe('readKeycloakAuthConfig: what it reads', () => {
     expect(Object.keys(settings ?? {}).sort()).toEqual(['clientId', 'clientSecret', 'tokenEndpoint', 'tokenExpiryBufferSeconds']);
   });
 
+  it('has no clientSecret key when the credential is a private key', () => {
+    const settings = readKeycloakAuthConfig(root({ ...base, privateKey: rsaPem }));
+    expect(Object.keys(settings ?? {}).sort()).toEqual(['clientId', 'privateKey', 'tokenEndpoint', 'tokenExpiryBufferSeconds']);
+  });
+
   it('leaves out a key given as undefined, so that spreading the settings over options blanks nothing', () => {
     const settings = readKeycloakAuthConfig(
       root({ ...base, clientSecret: 's', clientAuthentication: undefined, assertionAudience: undefined }),
@@ -68,6 +73,12 @@ describe('readKeycloakAuthConfig: its refusals', () => {
       ),
     );
     expect(error.keys).toEqual(['clientId', 'clientSecret']);
+  });
+
+  it('says a tokenEndpoint that is not text must be a string', () => {
+    expect(readError(root({ ...base, tokenEndpoint: 7, clientSecret: 's' })).message).toBe(
+      invalid('boost.kagenti.auth.tokenEndpoint: tokenEndpoint must be a string'),
+    );
   });
 
   it("gives tokenEndpoint's own problem as the message", () => {
