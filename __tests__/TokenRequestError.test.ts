@@ -203,3 +203,25 @@ describe('TokenRequestError', () => {
     expect(endpoint.count).toBe(1);
   });
 });
+
+describe('TokenRequestError.transient', () => {
+  const withStatus = (code: 'TOKEN_ENDPOINT_HTTP_ERROR' | 'TOKEN_ENDPOINT_OAUTH_ERROR', status?: number) =>
+    new TokenRequestError('x', { code, tokenEndpoint: TOKEN_ENDPOINT, ...(status === undefined ? {} : { status }) });
+
+  it.each([
+    [408, true],
+    [429, true],
+    [500, true],
+    [503, true],
+    [400, false],
+    [401, false],
+    [499, false],
+  ])('is %p → %p for HTTP and OAuth errors alike', (status, transient) => {
+    expect(withStatus('TOKEN_ENDPOINT_HTTP_ERROR', status).transient).toBe(transient);
+    expect(withStatus('TOKEN_ENDPOINT_OAUTH_ERROR', status).transient).toBe(transient);
+  });
+
+  it('is false for an HTTP error without a status', () => {
+    expect(withStatus('TOKEN_ENDPOINT_HTTP_ERROR').transient).toBe(false);
+  });
+});
