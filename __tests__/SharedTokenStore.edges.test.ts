@@ -95,8 +95,6 @@ describe('SharedTokenStore edges', () => {
     const store: TokenStore = {
       // The store's own fault, not ours: it rejects with a string.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      // The store's fault, not ours: it rejects with a string.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       get: () => Promise.reject('connection lost'),
       set: async () => undefined,
       delete: async () => undefined,
