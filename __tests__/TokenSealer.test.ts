@@ -112,3 +112,28 @@ describe('TokenSealer', () => {
     expect(() => new TokenSealer(new Uint8Array(0), binding)).toThrow(TypeError);
   });
 });
+
+describe('TokenSealer.open on entries that are not this version’s tokens', () => {
+  const sealer = new TokenSealer(CLIENT_SECRET, binding);
+  /** What a writer with the same key would seal with fields of the wrong type or range. */
+  const sealedWith = (fields: Record<string, unknown>) => sealer.seal({ ...token, ...fields });
+
+  it.each([
+    ['an iv that is not text', { iv: 5 }],
+    ['a box that is not text', { box: 5 }],
+  ])('returns nothing for %s, without throwing', (_name, change) => {
+    expect(sealer.open({ ...sealed(sealer), ...change })).toBeUndefined();
+  });
+
+  it.each([
+    ['an access token that is not text', { accessToken: 5 }],
+    ['a usable lifetime given as text', { usableLifetimeMs: '5000' }],
+    ['a usable lifetime over a day', { usableLifetimeMs: 86_400_001 }],
+  ])('refuses a sealed entry with %s', (_name, fields) => {
+    expect(sealer.open(sealedWith(fields))).toBeUndefined();
+  });
+
+  it('accepts a usable lifetime of exactly one day', () => {
+    expect(sealer.open(sealedWith({ usableLifetimeMs: 86_400_000 }))).toEqual({ ...token, usableLifetimeMs: 86_400_000 });
+  });
+});
