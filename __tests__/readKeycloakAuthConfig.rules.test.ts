@@ -19,6 +19,8 @@ describe('readKeycloakAuthConfig: what it reads', () => {
     ['null', null],
     ['a root whose boost is null', { boost: null }],
     ['a root whose kagenti is null', { boost: { kagenti: null } }],
+    ['an empty boost.kagenti.auth', root({})],
+    ['a boost.kagenti.auth with only the buffer', root({ tokenExpiryBufferSeconds: 30 })],
   ])('reads %s as auth turned off', (_name, config) => {
     expect(readKeycloakAuthConfig(config as object | undefined)).toBeUndefined();
   });
