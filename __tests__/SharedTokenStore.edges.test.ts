@@ -106,6 +106,24 @@ describe('SharedTokenStore edges', () => {
     ]);
   });
 
+  it.each([
+    ['ECONNREFUSED', 'Error ECONNREFUSED'],
+    [42, 'Error'],
+    ['lower-ABC', 'Error'],
+    ['ABC-lower', 'Error'],
+  ])('keeps a store error code %p only when it looks like one', async (code, shown) => {
+    const store: TokenStore = {
+      get: () => Promise.reject(Object.assign(new Error('quoted value'), { code })),
+      set: async () => undefined,
+      delete: async () => undefined,
+    };
+    const { shared, logger } = fixture({ store });
+    await shared.read();
+    expect(logger.at('warn').map(line => line.message)).toEqual([
+      `Token store read failed (${shown}); this replica uses its own token requests meanwhile. Check the cache (backend.cache).`,
+    ]);
+  });
+
   it('refuses key material that is neither text nor bytes from the secret function, before any store call', async () => {
     const { shared, memory, logger } = fixture({ secret: (() => [1, 2, 3]) as unknown as TokenStoreSecret });
     await expect(shared.read()).resolves.toBeUndefined();
