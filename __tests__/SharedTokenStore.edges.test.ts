@@ -124,6 +124,17 @@ describe('SharedTokenStore edges', () => {
     ]);
   });
 
+  it('seals with the new bytes when the secret function changes its Uint8Array in place', async () => {
+    const bytes = new Uint8Array(32).fill(7);
+    const memory = new MemoryTokenStore();
+    const writer = fixture({ store: memory, secret: () => bytes });
+    await writer.shared.write(writer.token);
+    bytes[0] = 8;
+    await writer.shared.write(writer.token);
+    const reader = fixture({ store: memory, secret: new Uint8Array(bytes) });
+    await expect(reader.shared.read()).resolves.toMatchObject({ accessToken: writer.token.accessToken });
+  });
+
   it('refuses key material that is neither text nor bytes from the secret function, before any store call', async () => {
     const { shared, memory, logger } = fixture({ secret: (() => [1, 2, 3]) as unknown as TokenStoreSecret });
     await expect(shared.read()).resolves.toBeUndefined();
