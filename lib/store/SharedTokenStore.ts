@@ -131,7 +131,8 @@ export class SharedTokenStore implements SharedTokens {
     const current = this.#sealer;
     if (current && sameMaterial(current.material, material)) return current.sealer;
     const sealer = new TokenSealer(material, this.#binding);
-    this.#sealer = { material, sealer };
+    // A copy: a function that rotates the key in the same Uint8Array must not match its old self.
+    this.#sealer = { material: typeof material === 'string' ? material : Uint8Array.from(material), sealer };
     return sealer;
   }
 
