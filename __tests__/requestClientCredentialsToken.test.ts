@@ -234,6 +234,22 @@ describe('requestClientCredentialsToken', () => {
     });
   });
 
+  describe('the hint for an HTTP error without an OAuth body', () => {
+    it.each([
+      [404, 'Check tokenEndpoint: the realm name and the /realms/<realm>/protocol/openid-connect/token path.'],
+      [405, 'Check tokenEndpoint: the realm name and the /realms/<realm>/protocol/openid-connect/token path.'],
+      [401, 'Check the client id and secret and the client settings in Keycloak.'],
+      [403, 'Check the client id and secret and the client settings in Keycloak.'],
+      [429, 'Keycloak is rate limiting this client; requests are retried later.'],
+      [502, 'Keycloak or a proxy in front of it failed; this may pass on its own.'],
+      [418, 'Check tokenEndpoint and the client settings in Keycloak.'],
+    ])('HTTP %i: %s', async (status, hint) => {
+      const adapter: AxiosAdapter = async config => ({ ...respond(config, ''), status, headers: {} });
+      const error = await rejection<TokenRequestError>(send(adapter));
+      expect(error.message).toBe(`Token request to ${ENDPOINT} failed: HTTP ${status} (no content-type). ${hint}`);
+    });
+  });
+
   describe('expires_in', () => {
     const expiresIn = async (value: unknown) => {
       const adapter: AxiosAdapter = async config =>
