@@ -122,4 +122,12 @@ describe('importPrivateKey', () => {
       ),
     );
   });
+
+  it.each([
+    ['P-256', 'ES256'],
+    ['P-384', 'ES384'],
+    ['P-521', 'ES512'],
+  ])('picks the algorithm of the curve for an EC key on %s', (namedCurve, algorithm) => {
+    expect(importPrivateKey(generateKeyPairSync('ec', { namedCurve }).privateKey).algorithm).toBe(algorithm);
+  });
 });

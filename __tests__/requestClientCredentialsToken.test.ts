@@ -234,6 +234,16 @@ describe('requestClientCredentialsToken', () => {
     });
   });
 
+  it.each([
+    ['invalid_request', 'Check tokenEndpoint and the client settings in Keycloak.'],
+    ['invalid_grant', 'Check that the client is enabled in Keycloak.'],
+    ['unauthorized_client', 'Check that service accounts ("Service accounts roles") are enabled for the client in Keycloak.'],
+  ])('gives the hint for the OAuth error %s', async (oauthError, hint) => {
+    const adapter: AxiosAdapter = async config => ({ ...respond(config, JSON.stringify({ error: oauthError })), status: 400 });
+    const error = await rejection<TokenRequestError>(send(adapter));
+    expect(error.message).toBe(`Token request to ${ENDPOINT} failed: ${oauthError} (HTTP 400). ${hint}`);
+  });
+
   describe('the hint for an HTTP error without an OAuth body', () => {
     it.each([
       [404, 'Check tokenEndpoint: the realm name and the /realms/<realm>/protocol/openid-connect/token path.'],
@@ -312,6 +322,18 @@ describe('requestClientCredentialsToken', () => {
         'connect ECONNREFUSED 127.0.0.1:8443',
         'TOKEN_ENDPOINT_UNREACHABLE',
         "could not connect (ECONNREFUSED). Check tokenEndpoint's host and port and that Keycloak is running and reachable.",
+      ],
+      [
+        'ERR_NETWORK',
+        'Network Error',
+        'TOKEN_ENDPOINT_UNREACHABLE',
+        "could not connect (ERR_NETWORK). Check tokenEndpoint's host and port and that Keycloak is running and reachable.",
+      ],
+      [
+        'ERR_SOCKET_CONNECTION_TIMEOUT',
+        'Socket connection timeout',
+        'TOKEN_ENDPOINT_UNREACHABLE',
+        "could not connect (ERR_SOCKET_CONNECTION_TIMEOUT). Check tokenEndpoint's host and port and that Keycloak is running and reachable.",
       ],
       [
         'ERR_BAD_RESPONSE',
