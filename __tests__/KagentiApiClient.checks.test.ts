@@ -30,6 +30,8 @@ describe('KagentiApiClient checks', () => {
     ['a\t', notAllowed('0009', 1)],
     ['a\u0001b', notAllowed('0001', 1)],
     ['a\u007fb', notAllowed('007F', 1)],
+    ['~\u0001', notAllowed('0001', 1)],
+    ['a b\u0001', notAllowed('0001', 3)],
     ['ab\u00e9', notAllowed('00E9', 2)],
     ['a\u{1f600}b', notAllowed('1F600', 1)],
   ])('refuses the userRef %j with its own message', async (userRef, message) => {
