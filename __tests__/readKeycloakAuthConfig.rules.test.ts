@@ -47,6 +47,8 @@ describe('readKeycloakAuthConfig: what it reads', () => {
     ['private_key_jwt', { privateKey: rsaPem }],
     ['client_assertion', { clientAssertionFile: '/var/run/secrets/tokens/kagenti' }],
     ['client_secret_jwt', { clientSecret: 's' }],
+    ['client_secret_post', { clientSecret: 's' }],
+    ['client_secret_basic', { clientSecret: 's' }],
   ])('accepts clientAuthentication %s with the credential it needs', (method, credential) => {
     expect(readKeycloakAuthConfig(root({ ...base, clientAuthentication: method, ...credential }))).toMatchObject({
       clientAuthentication: method,
@@ -80,6 +82,12 @@ describe('readKeycloakAuthConfig: its refusals', () => {
   it('says a tokenEndpoint that is not text must be a string', () => {
     expect(readError(root({ ...base, tokenEndpoint: 7, clientSecret: 's' })).message).toBe(
       invalid('boost.kagenti.auth.tokenEndpoint: tokenEndpoint must be a string'),
+    );
+  });
+
+  it('says an assertionAudience that is not text must be a string', () => {
+    expect(readError(root({ ...base, privateKey: rsaPem, assertionAudience: 7 })).message).toBe(
+      invalid('boost.kagenti.auth.assertionAudience: assertionAudience must be a string'),
     );
   });
 
