@@ -9,11 +9,12 @@ import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT } from './helpers/tokenEndpoin
 // stores, no logger (written to the survivors of the 2026-12-03 evening mutation run).
 const binding = { tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID };
 
-function fixture(options: { store?: TokenStore; secret?: TokenStoreSecret; logger?: boolean; timeoutMs?: number } = {}) {
+/** The options of a store over a fresh memory store and fake clock, with a logger unless `logger: false`. */
+function fixtureOptions(options: { store?: TokenStore; secret?: TokenStoreSecret; logger?: boolean; timeoutMs?: number } = {}) {
   const clock = new FakeClock();
   const memory = new MemoryTokenStore();
   const logger = new RecordingLogger();
-  const shared = new SharedTokenStore({
+  const storeOptions = {
     store: options.store ?? memory,
     secret: options.secret ?? CLIENT_SECRET,
     binding,
@@ -21,7 +22,13 @@ function fixture(options: { store?: TokenStore; secret?: TokenStoreSecret; logge
     now: clock.now,
     ...(options.logger === false ? {} : { logger }),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  };
+  return { clock, memory, logger, storeOptions };
+}
+
+function fixture(options: Parameters<typeof fixtureOptions>[0] = {}) {
+  const { clock, memory, logger, storeOptions } = fixtureOptions(options);
+  const shared = new SharedTokenStore(storeOptions);
   const token = { accessToken: 'stored-access-token-1', usableUntil: clock.now() + 240_000, usableLifetimeMs: 240_000 };
   return { clock, memory, logger, shared, token };
 }
@@ -35,10 +42,10 @@ const answering = (value: unknown): TokenStore => ({
 
 describe('SharedTokenStore edges', () => {
   it('refuses a null store, and accepts a time bound of 1 ms', () => {
-    expect(() => new SharedTokenStore({ ...fixtureOptions(), store: null as unknown as TokenStore })).toThrow(
+    expect(() => new SharedTokenStore({ ...fixtureOptions().storeOptions, store: null as unknown as TokenStore })).toThrow(
       new TypeError('tokenStore must have get, set and delete methods (a Backstage CacheService works as is)'),
     );
-    expect(() => new SharedTokenStore({ ...fixtureOptions(), timeoutMs: 1 })).not.toThrow();
+    expect(() => new SharedTokenStore({ ...fixtureOptions().storeOptions, timeoutMs: 1 })).not.toThrow();
   });
 
   it.each([
@@ -161,8 +168,3 @@ describe('SharedTokenStore edges', () => {
     expect(logger.at('warn')).toHaveLength(1);
   });
 });
-
-function fixtureOptions() {
-  const clock = new FakeClock();
-  return { store: new MemoryTokenStore(), secret: CLIENT_SECRET, binding, timers: clock, now: clock.now };
-}

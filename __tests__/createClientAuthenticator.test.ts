@@ -114,18 +114,24 @@ describe('credential sources asked per attempt', () => {
     expect(error.cause).toBe(failure);
   });
 
-  it('says whether the clientAssertion function returned a blank string or something else', async () => {
-    const blank = await rejection<TokenRequestError>(create({ clientAssertion: () => ' \n' }).prepare({ now: 0 }));
-    expect(blank.message).toBe(
-      `Token request to ${ENDPOINT} not sent: the clientAssertion function returned an empty string, not an assertion. Check the assertion source.`,
-    );
-    const number = await rejection<TokenRequestError>(
-      create({ clientAssertion: () => 5 as unknown as string }).prepare({ now: 0 }),
-    );
-    expect(number.message).toBe(
-      `Token request to ${ENDPOINT} not sent: the clientAssertion function returned a number, not an assertion. Check the assertion source.`,
-    );
-  });
+  it.each([
+    ['clientAssertion', 'an assertion', 'assertion', 'CLIENT_ASSERTION_UNAVAILABLE', ' \n', 5],
+    ['clientSecret', 'a secret', 'secret', 'CLIENT_SECRET_UNAVAILABLE', '', 42],
+  ] as const)(
+    'says whether the %s function returned an empty string or something else',
+    async (option, noun, source, code, empty, other) => {
+      const answer = async (value: unknown) =>
+        rejection<TokenRequestError>(create({ [option]: () => value as string }).prepare({ now: 0 }));
+      const blank = await answer(empty);
+      expect(blank.code).toBe(code);
+      expect(blank.message).toBe(
+        `Token request to ${ENDPOINT} not sent: the ${option} function returned an empty string, not ${noun}. Check the ${source} source.`,
+      );
+      expect((await answer(other)).message).toBe(
+        `Token request to ${ENDPOINT} not sent: the ${option} function returned a number, not ${noun}. Check the ${source} source.`,
+      );
+    },
+  );
 
   it('turns a key function answer that cannot sign into CLIENT_ASSERTION_UNAVAILABLE, saying why', async () => {
     const authenticator = create({ privateKey: () => x25519 });
@@ -134,20 +140,6 @@ describe('credential sources asked per attempt', () => {
     expect(error.code).toBe('CLIENT_ASSERTION_UNAVAILABLE');
     expect(error.message).toBe(
       `Token request to ${ENDPOINT} not sent: the privateKey function returned an unusable key: privateKey is a x25519 key, which cannot sign a client assertion; use RSA, EC or Ed25519`,
-    );
-  });
-
-  it('says whether the clientSecret function returned an empty string or something else', async () => {
-    const empty = await rejection<TokenRequestError>(create({ clientSecret: () => '' }).prepare({ now: 0 }));
-    expect(empty.code).toBe('CLIENT_SECRET_UNAVAILABLE');
-    expect(empty.message).toBe(
-      `Token request to ${ENDPOINT} not sent: the clientSecret function returned an empty string, not a secret. Check the secret source.`,
-    );
-    const number = await rejection<TokenRequestError>(
-      create({ clientSecret: () => 42 as unknown as string }).prepare({ now: 0 }),
-    );
-    expect(number.message).toBe(
-      `Token request to ${ENDPOINT} not sent: the clientSecret function returned a number, not a secret. Check the secret source.`,
     );
   });
 

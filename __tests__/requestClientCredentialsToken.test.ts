@@ -23,6 +23,11 @@ const respond = (config: InternalAxiosRequestConfig, data: unknown): AxiosRespon
   config,
 });
 
+/** An adapter that answers every request with this status, body and headers. */
+const answer =
+  (status: number, data: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): AxiosAdapter =>
+  async config => ({ data, status, statusText: '', headers, config });
+
 const send = (adapter: AxiosAdapter, signal?: AbortSignal) =>
   requestClientCredentialsToken({
     tokenEndpoint: ENDPOINT,
@@ -105,10 +110,6 @@ describe('requestClientCredentialsToken', () => {
   });
 
   describe('answers that are not a token', () => {
-    const answer =
-      (status: number, data: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): AxiosAdapter =>
-      async config => ({ data, status, statusText: '', headers, config });
-
     it.each([
       ['no body', undefined],
       ['a null body', null],
@@ -239,8 +240,7 @@ describe('requestClientCredentialsToken', () => {
     ['invalid_grant', 'Check that the client is enabled in Keycloak.'],
     ['unauthorized_client', 'Check that service accounts ("Service accounts roles") are enabled for the client in Keycloak.'],
   ])('gives the hint for the OAuth error %s', async (oauthError, hint) => {
-    const adapter: AxiosAdapter = async config => ({ ...respond(config, JSON.stringify({ error: oauthError })), status: 400 });
-    const error = await rejection<TokenRequestError>(send(adapter));
+    const error = await rejection<TokenRequestError>(send(answer(400, JSON.stringify({ error: oauthError }))));
     expect(error.message).toBe(`Token request to ${ENDPOINT} failed: ${oauthError} (HTTP 400). ${hint}`);
   });
 
@@ -254,18 +254,13 @@ describe('requestClientCredentialsToken', () => {
       [502, 'Keycloak or a proxy in front of it failed; this may pass on its own.'],
       [418, 'Check tokenEndpoint and the client settings in Keycloak.'],
     ])('HTTP %i: %s', async (status, hint) => {
-      const adapter: AxiosAdapter = async config => ({ ...respond(config, ''), status, headers: {} });
-      const error = await rejection<TokenRequestError>(send(adapter));
+      const error = await rejection<TokenRequestError>(send(answer(status, '', {})));
       expect(error.message).toBe(`Token request to ${ENDPOINT} failed: HTTP ${status} (no content-type). ${hint}`);
     });
   });
 
   describe('expires_in', () => {
-    const expiresIn = async (value: unknown) => {
-      const adapter: AxiosAdapter = async config =>
-        respond(config, JSON.stringify({ access_token: 'token-1', expires_in: value }));
-      return send(adapter);
-    };
+    const expiresIn = (value: unknown) => send(answer(200, JSON.stringify({ access_token: 'token-1', expires_in: value })));
 
     it.each([
       [300, 300],
@@ -380,8 +375,7 @@ describe('requestClientCredentialsToken', () => {
   describe('text from the server in a message', () => {
     const described = async (description: string) => {
       const body = JSON.stringify({ error: 'invalid_request', error_description: description });
-      const adapter: AxiosAdapter = async config => ({ ...respond(config, body), status: 400 });
-      return (await rejection<TokenRequestError>(send(adapter))).message;
+      return (await rejection<TokenRequestError>(send(answer(400, body)))).message;
     };
     const prefix = `Token request to ${ENDPOINT} failed: invalid_request (HTTP 400): `;
 
