@@ -1,4 +1,4 @@
-import { KeycloakTokenManager, type KeycloakTokenManagerOptions } from '../lib';
+import { KagentiAuthError, KeycloakTokenManager, ManagerClosedError, type KeycloakTokenManagerOptions } from '../lib';
 import { FakeClock, flushPromises } from './helpers/FakeClock';
 import { MemoryTokenStore } from './helpers/MemoryTokenStore';
 import { RecordingLogger } from './helpers/RecordingLogger';
@@ -14,7 +14,7 @@ describe('KeycloakTokenManager lifecycle', () => {
       ['a string', 'https://keycloak.test/token'],
       ['undefined', undefined],
     ])('rejects %s as options, asking for an options object', (_name, options) => {
-      expect(build(options)).toThrow(new TypeError('KeycloakTokenManager needs an options object'));
+      expect(build(options)).toThrow(new TypeError('KeycloakTokenManager options must be an object'));
     });
 
     it('says that tokenEndpoint must be a string when it is not', () => {
@@ -51,12 +51,14 @@ describe('KeycloakTokenManager lifecycle', () => {
       expect(manager.cachedTokenUsableUntil).toBeUndefined();
     });
 
-    it('rejects later calls with a plain Error that says the manager is closed', async () => {
+    it('rejects later calls with a ManagerClosedError that says the manager is closed, with its code', async () => {
       const { manager } = managerFixture();
       manager.close();
       const error: unknown = await manager.getToken().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(Error);
-      expect(String(error)).toBe('Error: KeycloakTokenManager is closed');
+      expect(error).toBeInstanceOf(ManagerClosedError);
+      expect(error).toBeInstanceOf(KagentiAuthError);
+      expect(String(error)).toBe('ManagerClosedError: KeycloakTokenManager is closed');
+      expect((error as ManagerClosedError).code).toBe('TOKEN_MANAGER_CLOSED');
     });
   });
 

@@ -1,9 +1,9 @@
 import axios, { type InternalAxiosRequestConfig } from 'axios';
-import { OriginPolicy } from '../lib/axios/OriginPolicy';
+import { OriginPolicy } from '../lib/policy/OriginPolicy';
 import { RedirectGuard } from '../lib/axios/RedirectGuard';
 
 const ALLOWED = 'https://kagenti.test';
-const guard = () => new RedirectGuard(OriginPolicy.forInstance(axios.create({ baseURL: ALLOWED }), undefined));
+const guard = () => new RedirectGuard(OriginPolicy.create(undefined, ALLOWED, 'unused'));
 const request = (extra: Partial<InternalAxiosRequestConfig> = {}) =>
   ({ headers: axios.AxiosHeaders.from({}), ...extra }) as InternalAxiosRequestConfig;
 

@@ -6,10 +6,10 @@ import { TokenRequestError } from '../lib';
 import {
   createClientAuthenticator,
   type ClientAuthenticationOptions,
-} from '../lib/token/clientAuthentication/createClientAuthenticator';
-import { invalidClientAssertionHint } from '../lib/token/clientAuthentication/invalidClientAssertionHint';
-import { defaultAssertionAudience } from '../lib/token/clientAuthentication/assertionClaims';
-import { describeEndpoint } from '../lib/token/describeEndpoint';
+} from '../lib/protocol/clientAuthentication/createClientAuthenticator';
+import { invalidClientAssertionHint } from '../lib/protocol/clientAuthentication/invalidClientAssertionHint';
+import { defaultAssertionAudience } from '../lib/protocol/clientAuthentication/assertionClaims';
+import { describeEndpoint } from '../lib/util/describeEndpoint';
 import { retryDelayMs } from '../lib/token/RetryPolicy';
 import { rejection } from './helpers/assertions';
 

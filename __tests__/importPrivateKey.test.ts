@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { importPrivateKey } from '../lib/token/clientAuthentication/importPrivateKey';
+import { importPrivateKey } from '../lib/protocol/clientAuthentication/importPrivateKey';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const rsaPss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey;

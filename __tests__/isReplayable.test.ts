@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { isReplayable } from '../lib/axios/isReplayable';
+import { isReplayable } from '../lib/policy/isReplayable';
 
 describe('isReplayable', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { originOf } from '../lib/axios/originOf';
+import { originOf } from '../lib/policy/originOf';
 
 describe('originOf', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { parseWwwAuthenticate } from '../lib';
-import { isTokenRejection } from '../lib/axios/parseWwwAuthenticate';
+import { isTokenRejection } from '../lib/policy/parseWwwAuthenticate';
 
 describe('parseWwwAuthenticate', () => {
   it('reads a Bearer challenge with quoted parameters (RFC 6750 §3)', () => {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigReader } from '@backstage/config';
 import { ConfigurationError, readKeycloakAuthConfig } from '../lib';
-import { tokenEndpointProblem } from '../lib/config/tokenEndpointProblem';
+import { tokenEndpointProblem } from '../lib/protocol/tokenEndpointProblem';
 import { readError } from './helpers/configSources';
 
 // The rules of boost.kagenti.auth as a user meets them: what is read, and the exact message and
@@ -125,7 +125,7 @@ describe('readKeycloakAuthConfig: its refusals', () => {
   it('names client_secret_basic as the method a secret uses by default', () => {
     expect(readError(root({ ...base, clientSecret: 's', assertionAudience: 'https://a' })).message).toBe(
       invalid(
-        'boost.kagenti.auth.assertionAudience: assertionAudience applies to client_secret_jwt and privateKey only, not client_secret_basic',
+        'boost.kagenti.auth.assertionAudience: assertionAudience applies to private_key_jwt and client_secret_jwt only, not client_secret_basic',
       ),
     );
   });
@@ -134,6 +134,8 @@ describe('readKeycloakAuthConfig: its refusals', () => {
     expect(
       readError(root({ ...base, clientSecret: 's', clientAuthentication: 'client_secret_jwt', signingAlgorithm: 'RS256' }))
         .message,
-    ).toBe(invalid('boost.kagenti.auth.signingAlgorithm: client_secret_jwt signs with HS256, HS384, HS512, not RS256'));
+    ).toBe(
+      invalid('boost.kagenti.auth.signingAlgorithm: signingAlgorithm for client_secret_jwt must be one of HS256, HS384, HS512'),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { realTimers } from '../lib/token/Timers';
+import { realTimers } from '../lib/util/Timers';
 
 describe('realTimers (the default Timers)', () => {
   beforeEach(() => jest.useFakeTimers());

@@ -6,8 +6,8 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { TokenRequestError } from '../lib';
-import { parseRetryAfter, requestClientCredentialsToken } from '../lib/token/requestClientCredentialsToken';
-import type { Timers } from '../lib/token/Timers';
+import { parseRetryAfter, requestClientCredentialsToken } from '../lib/protocol/requestClientCredentialsToken';
+import type { Timers } from '../lib/util/Timers';
 import { rejection } from './helpers/assertions';
 
 const ENDPOINT = 'https://keycloak.test/realms/kagenti/protocol/openid-connect/token';
@@ -193,7 +193,7 @@ describe('requestClientCredentialsToken', () => {
     it('gives the general client hint for an unknown OAuth error sent with a 2xx status', async () => {
       const error = await rejection<TokenRequestError>(send(answer(200, '{"error":"temporarily_odd"}')));
       expect(error.message).toBe(
-        `Token request to ${ENDPOINT} failed: temporarily_odd (HTTP 200). Check the client settings in Keycloak.`,
+        `Token request to ${ENDPOINT} failed: temporarily_odd (HTTP 200). Check tokenEndpoint and the client settings in Keycloak.`,
       );
       expect(error).toMatchObject({ code: 'TOKEN_ENDPOINT_OAUTH_ERROR', status: 200, error: 'temporarily_odd' });
     });

@@ -1,7 +1,7 @@
 import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../lib';
-import { signJwt } from '../lib/token/clientAuthentication/signJwt';
+import { signJwt } from '../lib/protocol/clientAuthentication/signJwt';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pairFor: Record<string, { privateKey: KeyObject; publicKey: KeyObject | Uint8Array }> = {

@@ -227,6 +227,41 @@ describe('KeycloakTokenManager telemetry', () => {
         'error.type': 'CLIENT_SECRET_UNAVAILABLE',
       });
     });
+    // A credential source that fails means nothing reached the wire: neither a request nor its duration is recorded.
+    it.each([
+      [
+        'clientAssertion',
+        {
+          clientSecret: undefined,
+          clientAssertion: () => {
+            throw new Error('no projected token');
+          },
+        },
+        'clientAssertion function failed',
+      ],
+      [
+        'privateKey',
+        {
+          clientSecret: undefined,
+          privateKey: () => {
+            throw new Error('kms down');
+          },
+        },
+        'privateKey function failed',
+      ],
+    ])('counts no token request and no duration when the %s function fails', async (_name, options, message) => {
+      const { endpoint, manager } = telemetryFixture(options);
+      await expect(manager.getToken()).rejects.toThrow(message);
+
+      expect(endpoint.count).toBe(0);
+      expect(await harness.count(tokenRequests)).toBe(0);
+      expect(await harness.count(tokenRequestDuration)).toBe(0);
+      expect(await harness.count(tokenLookups, { source: 'failed' })).toBe(1);
+      expect(harness.spans(fetchSpan)[0].attributes).toMatchObject({
+        'kagenti.auth.token.fetch.attempts': 0,
+        'error.type': 'CLIENT_ASSERTION_UNAVAILABLE',
+      });
+    });
   });
 
   describe('on refresh-ahead', () => {

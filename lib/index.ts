@@ -15,22 +15,25 @@ export {
   MAX_TOKEN_LIFETIME_MS,
 } from './token/KeycloakTokenManager';
 export type { KeycloakTokenManagerOptions, GetTokenOptions } from './token/KeycloakTokenManager';
-export type { ClientAuthentication } from './token/clientAuthentication/ClientAuthenticator';
-export type { ClientAuthenticationOptions } from './token/clientAuthentication/createClientAuthenticator';
-export type { PrivateKeySource } from './token/clientAuthentication/privateKeyJwt';
-export type { PrivateKeyInput } from './token/clientAuthentication/importPrivateKey';
-export { SIGNING_ALGORITHMS } from './token/clientAuthentication/signJwt';
-export type { SigningAlgorithm } from './token/clientAuthentication/signJwt';
-export { DEFAULT_ASSERTION_LIFETIME_SECONDS, MAX_ASSERTION_LIFETIME_SECONDS } from './token/clientAuthentication/assertionClaims';
+export type { ClientAuthentication } from './protocol/clientAuthentication/ClientAuthenticator';
+export type { ClientAuthenticationOptions } from './protocol/clientAuthentication/ClientAuthenticationOptions';
+export type { PrivateKeySource } from './protocol/clientAuthentication/privateKeyJwt';
+export type { PrivateKeyInput } from './protocol/clientAuthentication/importPrivateKey';
+export { SIGNING_ALGORITHMS } from './protocol/clientAuthentication/signJwt';
+export type { SigningAlgorithm } from './protocol/clientAuthentication/signJwt';
+export {
+  DEFAULT_ASSERTION_LIFETIME_SECONDS,
+  MAX_ASSERTION_LIFETIME_SECONDS,
+} from './protocol/clientAuthentication/assertionClaims';
 export { DEFAULT_RETRY_POLICY } from './token/RetryPolicy';
 export type { RetryPolicy } from './token/RetryPolicy';
-export type { Timers } from './token/Timers';
+export type { Timers } from './util/Timers';
 
 export { installKeycloakAuth } from './axios/installKeycloakAuth';
 export type { InstallKeycloakAuthOptions, KeycloakAuthInstallation, TokenSource } from './axios/installKeycloakAuth';
 export type { KagentiAuthRequestOptions } from './axios/KagentiAuthRequestOptions';
-export { parseWwwAuthenticate } from './axios/parseWwwAuthenticate';
-export type { AuthChallenge } from './axios/parseWwwAuthenticate';
+export { parseWwwAuthenticate } from './policy/parseWwwAuthenticate';
+export type { AuthChallenge } from './policy/parseWwwAuthenticate';
 
 export {
   KagentiApiClient,
@@ -43,6 +46,7 @@ export type { KagentiApiClientOptions, KagentiRequest } from './client/KagentiAp
 export { KagentiAuthError } from './errors/KagentiAuthError';
 export { ConfigurationError } from './errors/ConfigurationError';
 export { TokenRequestError } from './errors/TokenRequestError';
+export { ManagerClosedError } from './errors/ManagerClosedError';
 export type { TokenRequestErrorCode } from './errors/TokenRequestError';
 export type { TokenRequestErrorDetails } from './errors/TokenRequestError';
 

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as Jose from 'jose';
 import type * as Tinybench from 'tinybench';
-import { createClientAuthenticator } from '../../lib/token/clientAuthentication/createClientAuthenticator';
-import { signJwt, type SigningAlgorithm } from '../../lib/token/clientAuthentication/signJwt';
+import { createClientAuthenticator } from '../../lib/protocol/clientAuthentication/createClientAuthenticator';
+import { signJwt, type SigningAlgorithm } from '../../lib/protocol/clientAuthentication/signJwt';
 
 // Both are ESM-only; a real dynamic import (not TypeScript's require) loads them from CommonJS.
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the reason is above

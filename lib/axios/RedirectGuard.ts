@@ -1,6 +1,6 @@
 import type { InternalAxiosRequestConfig } from 'axios';
-import type { OriginPolicy } from './OriginPolicy';
-import { originOf } from './originOf';
+import type { OriginPolicy } from '../policy/OriginPolicy';
+import { originOf } from '../policy/originOf';
 
 type BeforeRedirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 

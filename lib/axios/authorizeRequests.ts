@@ -1,5 +1,5 @@
 import type { InternalAxiosRequestConfig } from 'axios';
-import type { OriginPolicy } from './OriginPolicy';
+import type { OriginPolicy } from '../policy/OriginPolicy';
 import type { RedirectGuard } from './RedirectGuard';
 import { requestOrigin } from './requestOrigin';
 import { failWithoutSending, sendWhenTokenArrives } from './sendWhenTokenArrives';

@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { LoggerLike } from '../logging/LoggerLike';
 import { authorizeRequests } from './authorizeRequests';
-import { OriginPolicy } from './OriginPolicy';
+import { OriginPolicy } from '../policy/OriginPolicy';
 import { RedirectGuard } from './RedirectGuard';
 import { retryRejectedToken } from './retryRejectedToken';
 import { SentTokens } from './SentTokens';
@@ -47,7 +47,11 @@ export function installKeycloakAuth(
   options: InstallKeycloakAuthOptions = {},
 ): KeycloakAuthInstallation {
   assertInstallable(instance, tokens);
-  const policy = OriginPolicy.forInstance(instance, options.allowedOrigins);
+  const policy = OriginPolicy.create(
+    options.allowedOrigins,
+    instance.defaults.baseURL,
+    'installKeycloakAuth: the axios instance has no absolute baseURL; set one or pass allowedOrigins, so that the token only goes where it belongs',
+  );
   const redirectGuard = new RedirectGuard(policy);
   const sentTokens = new SentTokens();
 

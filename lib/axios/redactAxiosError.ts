@@ -1,5 +1,5 @@
 import type { AxiosError } from 'axios';
-import { isReplayable } from './isReplayable';
+import { isReplayable } from '../policy/isReplayable';
 
 const REDACTED_AUTHORIZATION = 'Bearer [REDACTED]';
 

@@ -1,29 +1,30 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import type { LoggerLike } from '../logging/LoggerLike';
 import { describeRequest } from './describeRequest';
-import { isReplayable } from './isReplayable';
+import { isReplayable } from '../policy/isReplayable';
 import type { KagentiAuthRequestOptions } from './KagentiAuthRequestOptions';
-import type { OriginPolicy } from './OriginPolicy';
-import { isTokenRejection } from './parseWwwAuthenticate';
+import type { OriginPolicy } from '../policy/OriginPolicy';
+import { decideOnRejectedToken } from '../policy/rejectedTokenRetry';
+import { isRetry, markRetry } from '../policy/retryMark';
 import { redactAxiosError } from './redactAxiosError';
 import { requestOrigin } from './requestOrigin';
 import type { SentTokens } from './SentTokens';
 import type { TokenSource } from './TokenSource';
 
-/**
- * Marks the one retry a request gets. It rides in `config.kagentiAuth`: axios passes a
- * value that is not a plain object through its config merge by reference, and only this
- * module can create one, so no caller can forge or clear the mark.
- */
+/** The retry's own per-request options: the caller's, without `skip` (a skipped request carries no token of ours). */
+function retryOptions(options: KagentiAuthRequestOptions | undefined): KagentiAuthRequestOptions {
+  // A class instance, not a plain object: axios passes it through its config merge by reference,
+  // so the mark (policy/retryMark) stays on the very object the next 401 is asked about.
+  return markRetry(new RetriedRequestOptions(options));
+}
+
 class RetriedRequestOptions implements KagentiAuthRequestOptions {
-  // No `skip`: a skipped request carries no token of ours, so it is never retried.
   readonly minTokenLifetimeMs?: number;
 
   constructor(options: KagentiAuthRequestOptions | undefined) {
     if (options?.minTokenLifetimeMs !== undefined) this.minTokenLifetimeMs = options.minTokenLifetimeMs;
   }
 }
-const retriedMarks = new WeakSet<object>();
 
 /** What the 401 handler works with. */
 export interface RejectedTokenRetryParts {
@@ -35,12 +36,11 @@ export interface RejectedTokenRetryParts {
   logger?: LoggerLike;
 }
 
-/** Whether the response says the token itself was refused (RFC 6750 §3.1), so a new one may help. */
-function rejectsToken(response: AxiosResponse | undefined): boolean {
-  if (response?.status !== 401) return false;
-  const wwwAuthenticate: unknown = response.headers?.['www-authenticate'];
+/** `WWW-Authenticate` of a response, joined when it came as several headers. */
+function challengeOf(response: AxiosResponse | undefined): string | undefined {
+  const wwwAuthenticate: unknown = response?.headers?.['www-authenticate'];
   const challenge: unknown = Array.isArray(wwwAuthenticate) ? wwwAuthenticate.join(', ') : wwwAuthenticate;
-  return isTokenRejection(typeof challenge === 'string' ? challenge : undefined);
+  return typeof challenge === 'string' ? challenge : undefined;
 }
 
 /**
@@ -69,14 +69,14 @@ export function retryRejectedToken({
     if (!config || token === undefined) throw error;
 
     const response = axiosError.response;
-    // has() of a value that is not an object (no kagentiAuth) is false.
-    const retried = retriedMarks.has(config.kagentiAuth as object);
-    const tokenRejected = rejectsToken(response);
-    // A rejected token that was not just refreshed is not reused. After a retry the token is
-    // kept: refetching it again would double the token requests of an API that rejects every
-    // token, and the next request's own retry still heals a revocation.
-    if (tokenRejected && !retried) tokens.invalidate(token);
-    if (!tokenRejected || retried || !isReplayable(config.data)) {
+    const decision = decideOnRejectedToken({
+      status: response?.status,
+      wwwAuthenticate: challengeOf(response),
+      retried: isRetry(config.kagentiAuth),
+      replayable: isReplayable(config.data),
+    });
+    if (decision.invalidate) tokens.invalidate(token);
+    if (!decision.retry) {
       redactAxiosError(axiosError);
       throw error;
     }
@@ -85,13 +85,11 @@ export function retryRejectedToken({
     const body = response?.data as { destroy?: () => void } | undefined;
     if (body && typeof body.destroy === 'function') body.destroy();
 
-    const mark = new RetriedRequestOptions(config.kagentiAuth);
-    retriedMarks.add(mark);
     logger?.debug('Request got 401 with a rejected token; retrying once with a fresh token', {
       request: describeRequest(config),
     });
     try {
-      const retriedResponse = await instance.request({ ...config, kagentiAuth: mark });
+      const retriedResponse = await instance.request({ ...config, kagentiAuth: retryOptions(config.kagentiAuth) });
       tokens.recordRetry?.('success');
       return retriedResponse;
     } catch (retryError) {

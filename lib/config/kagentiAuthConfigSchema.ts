@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import type { JsonWebKey } from 'node:crypto';
-import { importPrivateKey } from '../token/clientAuthentication/importPrivateKey';
-import { HMAC_SIGNING_ALGORITHMS, SIGNING_ALGORITHMS } from '../token/clientAuthentication/signJwt';
-import { tokenEndpointProblem } from './tokenEndpointProblem';
+import type { ClientAuthentication } from '../protocol/clientAuthentication/ClientAuthenticator';
+import {
+  CLIENT_AUTHENTICATIONS,
+  checkClientAuthentication,
+  methodRule,
+} from '../protocol/clientAuthentication/clientAuthenticationMethods';
+import { importPrivateKey } from '../protocol/clientAuthentication/importPrivateKey';
+import { SIGNING_ALGORITHMS } from '../protocol/clientAuthentication/signJwt';
+import { tokenEndpointProblem } from '../protocol/tokenEndpointProblem';
 
 /** Applied by `readKeycloakAuthConfig`, not by the schema, so that "unset" stays visible. */
 export const DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS = 60;
@@ -40,22 +46,9 @@ const tokenExpiryBufferSeconds = z
 
 /** Config keys that each hold one client credential; exactly one may be set. */
 export const CREDENTIAL_KEYS = ['clientSecret', 'privateKey', 'clientAssertionFile'] as const;
-type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 
-const CLIENT_AUTHENTICATIONS = [
-  'client_secret_basic',
-  'client_secret_post',
-  'private_key_jwt',
-  'client_secret_jwt',
-  'client_assertion',
-] as const;
-const CREDENTIAL_OF: Record<(typeof CLIENT_AUTHENTICATIONS)[number], CredentialKey> = {
-  client_secret_basic: 'clientSecret',
-  client_secret_post: 'clientSecret',
-  client_secret_jwt: 'clientSecret',
-  private_key_jwt: 'privateKey',
-  client_assertion: 'clientAssertionFile',
-};
+/** Config keys whose values are secrets: marked `@visibility secret` in config.d.ts, never quoted. */
+export const SECRET_CONFIG_KEYS = ['clientSecret', 'privateKey'] as const;
 
 /**
  * PEM text, or a JWK as JSON text. A PEM whose line breaks arrived as literal `\n` (a common
@@ -99,110 +92,62 @@ export const kagentiAuthConfigSchema = z
     { error: 'boost.kagenti.auth must be an object' },
   )
   .superRefine((value, ctx) => {
-    const method = value.clientAuthentication;
-    if (
-      value.privateKey !== undefined ||
-      value.clientAssertionFile !== undefined ||
-      (method && CREDENTIAL_OF[method] !== 'clientSecret')
-    ) {
-      credentialRules(value, ctx);
-      return;
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (usesClientSecret(value)) {
+      // The three core keys turn auth on together; none of them turns it off.
+      const present = CORE_AUTH_KEYS.filter(key => value[key] !== undefined);
+      if (present.length === 0) return;
+      const missing = CORE_AUTH_KEYS.filter(key => value[key] === undefined);
+      for (const key of missing) {
+        issue(
+          key,
+          `${key} is missing (set ${present.join(' and ')} but not ${missing.join(' and ')}; set all of tokenEndpoint, clientId and clientSecret, or none to disable auth)`,
+        );
+      }
+      if (missing.length > 0) return;
+    } else {
+      for (const key of ['tokenEndpoint', 'clientId'] as const) {
+        if (value[key] === undefined) issue(key, `${key} is missing (it is needed with privateKey or clientAssertionFile)`);
+      }
     }
-    const present = CORE_AUTH_KEYS.filter(key => value[key] !== undefined);
-    if (present.length === 0) return;
-    if (present.length === CORE_AUTH_KEYS.length) {
-      secretRules(value, ctx);
-      return;
-    }
-    const missing = CORE_AUTH_KEYS.filter(key => value[key] === undefined);
-    for (const key of missing) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message: `${key} is missing (set ${present.join(' and ')} but not ${missing.join(' and ')}; set all of tokenEndpoint, clientId and clientSecret, or none to disable auth)`,
-      });
-    }
+    const { problems } = checkClientAuthentication(value, CREDENTIAL_KEYS);
+    for (const problem of problems) issue(problem.key, problem.message);
+    if (problems.length === 0 && value.privateKey !== undefined) privateKeyRule(value.privateKey, value.signingAlgorithm, issue);
   });
 
-type Parsed = {
-  tokenEndpoint?: string;
-  clientId?: string;
-  clientSecret?: string;
-  clientAuthentication?: (typeof CLIENT_AUTHENTICATIONS)[number];
-  privateKey?: string | JsonWebKey;
-  privateKeyId?: string;
-  signingAlgorithm?: (typeof SIGNING_ALGORITHMS)[number];
-  clientAssertionFile?: string;
-  assertionAudience?: string;
-};
-
-/**
- * With a key or an assertion file: tokenEndpoint + clientId + exactly one credential, fitting
- * clientAuthentication, and a key that parses and fits signingAlgorithm (checked now, not at the
- * first request). No message quotes a value.
- */
-function credentialRules(value: Parsed, ctx: z.RefinementCtx): void {
-  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  for (const key of ['tokenEndpoint', 'clientId'] as const) {
-    if (value[key] === undefined) issue(key, `${key} is missing (it is needed with privateKey or clientAssertionFile)`);
-  }
-  const credentials = CREDENTIAL_KEYS.filter(key => value[key] !== undefined);
-  if (credentials.length > 1) {
-    for (const key of credentials)
-      issue(key, `set exactly one of ${CREDENTIAL_KEYS.join(', ')}, not ${credentials.join(' and ')}`);
-    return;
-  }
+/** Whether the settings authenticate with the client secret: no other credential, no method that needs one. */
+function usesClientSecret(value: {
+  privateKey?: unknown;
+  clientAssertionFile?: unknown;
+  clientAuthentication?: ClientAuthentication;
+}): boolean {
+  if (value.privateKey !== undefined || value.clientAssertionFile !== undefined) return false;
   const method = value.clientAuthentication;
-  const credential = credentials[0];
-  if (credential === undefined) {
-    // No credential at all: only reached through a clientAuthentication that needs a key or a
-    // file (the caller's condition), so the method is set.
-    const needed = CREDENTIAL_OF[method as (typeof CLIENT_AUTHENTICATIONS)[number]];
-    issue(needed, `${needed} is missing (clientAuthentication ${method} needs it)`);
-    return;
-  }
-  if (method !== undefined && CREDENTIAL_OF[method] !== credential) {
-    issue('clientAuthentication', `${method} needs ${CREDENTIAL_OF[method]}, but ${credential} is set`);
-    return;
-  }
-  if (credential === 'clientAssertionFile') {
-    for (const key of ['privateKeyId', 'signingAlgorithm', 'assertionAudience'] as const) {
-      if (value[key] !== undefined) issue(key, `${key} does not apply to clientAssertionFile (the assertion is sent as is)`);
-    }
-    return;
-  }
-  const algorithm = value.signingAlgorithm;
-  if (algorithm !== undefined && (HMAC_SIGNING_ALGORITHMS as readonly string[]).includes(algorithm)) {
-    issue('signingAlgorithm', `${algorithm} is for client_secret_jwt; a privateKey signs with an asymmetric algorithm`);
-    return;
-  }
+  return method === undefined || (methodRule(method).credentials as readonly string[]).includes('clientSecret');
+}
+
+/** A key that parses and fits signingAlgorithm, checked now rather than at the first request. */
+function privateKeyRule(
+  key: string | JsonWebKey,
+  algorithm: string | undefined,
+  issue: (path: string, message: string) => void,
+): void {
   try {
-    importPrivateKey(value.privateKey, algorithm);
+    importPrivateKey(key, algorithm);
   } catch (error) {
     // importPrivateKey's messages name what is wrong and never quote the key.
-    issue(
-      algorithm !== undefined && /cannot sign/.test((error as Error).message) ? 'signingAlgorithm' : 'privateKey',
-      (error as Error).message,
-    );
+    const message = (error as Error).message;
+    issue(algorithm !== undefined && /cannot sign/.test(message) ? 'signingAlgorithm' : 'privateKey', message);
   }
 }
 
-/** With a client secret: the options that only fit the other methods are refused. */
-function secretRules(value: Parsed, ctx: z.RefinementCtx): void {
-  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  const method = value.clientAuthentication ?? 'client_secret_basic';
-  if (value.privateKeyId !== undefined) issue('privateKeyId', 'privateKeyId applies to privateKey only');
-  if (method === 'client_secret_jwt') {
-    const algorithm = value.signingAlgorithm;
-    if (algorithm !== undefined && !(HMAC_SIGNING_ALGORITHMS as readonly string[]).includes(algorithm)) {
-      issue('signingAlgorithm', `client_secret_jwt signs with ${HMAC_SIGNING_ALGORITHMS.join(', ')}, not ${algorithm}`);
-    }
-    return;
-  }
-  for (const key of ['signingAlgorithm', 'assertionAudience'] as const) {
-    if (value[key] !== undefined) issue(key, `${key} applies to client_secret_jwt and privateKey only, not ${method}`);
-  }
-}
+/** Every key of `boost.kagenti.auth`, read from the schema. */
+export const CONFIG_KEYS = Object.keys(kagentiAuthConfigSchema.shape) as ReadonlyArray<
+  keyof typeof kagentiAuthConfigSchema.shape
+>;
+
+/** The keys that hold numbers (the rest hold text). */
+export const NUMBER_CONFIG_KEYS = ['tokenExpiryBufferSeconds'] as const;
 
 /** What the schema accepts. */
 export type KagentiAuthConfigInput = z.input<typeof kagentiAuthConfigSchema>;

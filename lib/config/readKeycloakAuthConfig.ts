@@ -1,8 +1,13 @@
 import type { JsonWebKey } from 'node:crypto';
 import { ConfigurationError } from '../errors/ConfigurationError';
-import type { ClientAuthentication } from '../token/clientAuthentication/ClientAuthenticator';
-import type { SigningAlgorithm } from '../token/clientAuthentication/signJwt';
-import { DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS, kagentiAuthConfigSchema } from './kagentiAuthConfigSchema';
+import type { ClientAuthentication } from '../protocol/clientAuthentication/ClientAuthenticator';
+import type { SigningAlgorithm } from '../protocol/clientAuthentication/signJwt';
+import {
+  CONFIG_KEYS,
+  DEFAULT_TOKEN_EXPIRY_BUFFER_SECONDS,
+  kagentiAuthConfigSchema,
+  NUMBER_CONFIG_KEYS,
+} from './kagentiAuthConfigSchema';
 
 /** Where the auth settings live in app-config. */
 export const KAGENTI_AUTH_CONFIG_PATH = 'boost.kagenti.auth';
@@ -64,18 +69,16 @@ function rawFromConfig(config: ConfigLike): unknown {
       throw new ConfigurationError(`${KAGENTI_AUTH_CONFIG_PATH}.${key} has the wrong type`, [key]);
     }
   };
-  return {
-    tokenEndpoint: read('tokenEndpoint', key => source.getOptionalString(key)),
-    clientId: read('clientId', key => source.getOptionalString(key)),
-    clientSecret: read('clientSecret', key => source.getOptionalString(key)),
-    clientAuthentication: read('clientAuthentication', key => source.getOptionalString(key)),
-    privateKey: read('privateKey', key => source.getOptionalString(key)),
-    privateKeyId: read('privateKeyId', key => source.getOptionalString(key)),
-    signingAlgorithm: read('signingAlgorithm', key => source.getOptionalString(key)),
-    clientAssertionFile: read('clientAssertionFile', key => source.getOptionalString(key)),
-    assertionAudience: read('assertionAudience', key => source.getOptionalString(key)),
-    tokenExpiryBufferSeconds: read('tokenExpiryBufferSeconds', key => source.getOptionalNumber(key)),
-  };
+  return Object.fromEntries(
+    CONFIG_KEYS.map(key => [
+      key,
+      read(key, name =>
+        (NUMBER_CONFIG_KEYS as readonly string[]).includes(name)
+          ? source.getOptionalNumber(name)
+          : source.getOptionalString(name),
+      ),
+    ]),
+  );
 }
 
 function rawFromObject(root: unknown): unknown {

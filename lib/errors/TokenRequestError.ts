@@ -23,6 +23,9 @@ export type TokenRequestErrorCode =
   | 'CLIENT_SECRET_UNAVAILABLE'
   | 'CLIENT_ASSERTION_UNAVAILABLE';
 
+/** The codes of failures found before anything was sent. */
+const NOT_SENT_CODES: ReadonlySet<TokenRequestErrorCode> = new Set(['CLIENT_SECRET_UNAVAILABLE', 'CLIENT_ASSERTION_UNAVAILABLE']);
+
 export interface TokenRequestErrorDetails {
   code: TokenRequestErrorCode;
   /** The token endpoint, without userinfo, query or fragment. */
@@ -57,6 +60,15 @@ export class TokenRequestError extends KagentiAuthError {
     if (details.error !== undefined) this.error = details.error;
     if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /**
+   * Whether a request reached the wire. False when it was never sent because no credential
+   * could be had (`CLIENT_SECRET_UNAVAILABLE`, `CLIENT_ASSERTION_UNAVAILABLE`): such a failure is
+   * neither counted as a token request nor held by the failure cool-down.
+   */
+  get sent(): boolean {
+    return !NOT_SENT_CODES.has(this.code);
   }
 
   /**

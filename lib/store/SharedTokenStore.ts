@@ -1,7 +1,8 @@
 import type { LoggerLike } from '../logging/LoggerLike';
-import type { Timers } from '../token/Timers';
+import type { Timers } from '../util/Timers';
+import type { UsableToken } from '../util/UsableToken';
 import { TokenSealer, type TokenSealerBinding } from './TokenSealer';
-import type { StoredToken, TokenStore, TokenStoreSecret } from './TokenStore';
+import type { TokenStore, TokenStoreSecret } from './TokenStore';
 
 /** Default bound on every token store call (secret lookup included), in ms: a network cache round trip with room to spare. */
 export const DEFAULT_TOKEN_STORE_TIMEOUT_MS = 250;
@@ -11,9 +12,9 @@ export const TOKEN_STORE_WARN_INTERVAL_MS = 60_000;
 /** What the token manager needs from a shared store. None of these ever rejects. */
 export interface SharedTokens {
   /** The usable-looking entry, or `undefined` on a miss, a failure, a timeout or anything that does not open. */
-  read(): Promise<StoredToken | undefined>;
+  read(): Promise<UsableToken | undefined>;
   /** Stores the token for its remaining usable life. */
-  write(token: StoredToken): Promise<void>;
+  write(token: UsableToken): Promise<void>;
   /** Deletes the entry only if it still holds this token (a rejected one). */
   deleteIf(accessToken: string): Promise<void>;
   /** Deletes the entry, whatever it holds. */
@@ -78,7 +79,7 @@ export class SharedTokenStore implements SharedTokens {
     if (options.logger) this.#logger = options.logger;
   }
 
-  async read(): Promise<StoredToken | undefined> {
+  async read(): Promise<UsableToken | undefined> {
     const result = await this.#bounded('read', async () => {
       await this.#deleting;
       const sealer = await this.#currentSealer();
@@ -90,7 +91,7 @@ export class SharedTokenStore implements SharedTokens {
     return token;
   }
 
-  async write(token: StoredToken): Promise<void> {
+  async write(token: UsableToken): Promise<void> {
     await this.#bounded('write', async () => {
       const ttl = Math.floor(token.usableUntil - this.#now());
       if (ttl < 1) return;

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { StoredToken, TokenStoreJson } from './TokenStore';
+import { HEADER_SAFE_TOKEN, MAX_TOKEN_LIFETIME_MS, type UsableToken } from '../util/UsableToken';
+import type { TokenStoreJson } from './TokenStore';
 
 /** Version of the sealed format; an entry of any other version is a miss. */
 export const TOKEN_ENTRY_VERSION = 1;
@@ -16,8 +17,6 @@ export interface TokenSealerBinding {
 const SALT = Buffer.from('@boost/kagenti-auth token store', 'utf8');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const MAX_LIFETIME_MS = 86_400_000;
-const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
 
 /**
  * Seals token entries with AES-256-GCM under a key derived by HKDF-SHA256 from the key material
@@ -43,7 +42,7 @@ export class TokenSealer {
   }
 
   /** The entry as a JSON value holding no plaintext: `{ v, iv, box }` (base64url). */
-  seal(token: StoredToken): TokenStoreJson {
+  seal(token: UsableToken): TokenStoreJson {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(this.#aad);
@@ -56,7 +55,7 @@ export class TokenSealer {
    * The token in a sealed entry, or `undefined` for anything that does not open: another
    * version, another client or secret, a tampered or malformed value.
    */
-  open(value: unknown): StoredToken | undefined {
+  open(value: unknown): UsableToken | undefined {
     if (typeof value !== 'object' || value === null) return undefined;
     const { v, iv, box } = value as Record<string, unknown>;
     if (v !== TOKEN_ENTRY_VERSION || typeof iv !== 'string' || typeof box !== 'string') return undefined;
@@ -78,7 +77,7 @@ export class TokenSealer {
   }
 }
 
-function parseToken(plaintext: string): StoredToken | undefined {
+function parseToken(plaintext: string): UsableToken | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(plaintext);
@@ -89,6 +88,7 @@ function parseToken(plaintext: string): StoredToken | undefined {
   const [accessToken, usableUntil, usableLifetimeMs] = parsed as unknown[];
   if (typeof accessToken !== 'string' || !HEADER_SAFE_TOKEN.test(accessToken)) return undefined;
   if (typeof usableUntil !== 'number' || !Number.isFinite(usableUntil)) return undefined;
-  if (typeof usableLifetimeMs !== 'number' || !(usableLifetimeMs > 0 && usableLifetimeMs <= MAX_LIFETIME_MS)) return undefined;
+  if (typeof usableLifetimeMs !== 'number' || !(usableLifetimeMs > 0 && usableLifetimeMs <= MAX_TOKEN_LIFETIME_MS))
+    return undefined;
   return { accessToken, usableUntil, usableLifetimeMs };
 }

@@ -15,11 +15,3 @@ export interface TokenStore {
 
 /** The sealing secret, or a function returning it (called per store operation, so rotation is picked up). */
 export type TokenStoreSecret = string | Uint8Array | (() => string | Uint8Array | Promise<string | Uint8Array>);
-
-/** A token as shared between replicas: the same fields and expiry rules as the in-process cache. */
-export interface StoredToken {
-  accessToken: string;
-  /** Until when (epoch ms, exclusive) the token is handed out; counted from when its request was sent. */
-  usableUntil: number;
-  usableLifetimeMs: number;
-}

@@ -10,8 +10,8 @@ export function errorTypeOf(error: unknown): string {
 
 /**
  * The `error.type` of a failed token request attempt, or `undefined` when no request was sent
- * (the client secret was unavailable): that is not counted as a token request.
+ * (`TokenRequestError.sent`: no credential could be had): that is not counted as a token request.
  */
 export function sentRequestErrorType(error: unknown): string | undefined {
-  return error instanceof TokenRequestError && error.code === 'CLIENT_SECRET_UNAVAILABLE' ? undefined : errorTypeOf(error);
+  return error instanceof TokenRequestError && !error.sent ? undefined : errorTypeOf(error);
 }

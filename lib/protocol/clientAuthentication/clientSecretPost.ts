@@ -1,6 +1,7 @@
 import type { ClientAuthenticator } from './ClientAuthenticator';
 import { secretEncodings } from './clientSecretBasic';
-import type { SecretSource } from './secretSource';
+import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
+import { clientSecretFromOptions, type SecretSource } from './secretSource';
 
 /** `client_secret_post`: id and secret in the form body. */
 export function clientSecretPost(clientId: string, secret: SecretSource): ClientAuthenticator {
@@ -11,4 +12,9 @@ export function clientSecretPost(clientId: string, secret: SecretSource): Client
       return { headers: {}, form: { client_id: clientId, client_secret: value }, secrets: secretEncodings(value) };
     },
   };
+}
+
+/** `client_secret_post` from the options. */
+export function clientSecretPostFromOptions(context: ClientAuthenticationContext): ClientAuthenticator {
+  return clientSecretPost(context.clientId, clientSecretFromOptions(context));
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { checkNumber } from '../../util/checks';
+import type { ClientAuthenticationOptions } from './ClientAuthenticationOptions';
 
 /** Default lifetime of a signed client assertion, in seconds. */
 export const DEFAULT_ASSERTION_LIFETIME_SECONDS = 30;
@@ -33,4 +35,24 @@ export function defaultAssertionAudience(tokenEndpoint: string): string {
 export function assertionClaims(clientId: string, audience: string, nowMs: number, lifetimeSeconds: number): AssertionClaims {
   const iat = Math.floor(nowMs / 1000);
   return { iss: clientId, sub: clientId, aud: audience, jti: randomUUID(), iat, exp: iat + lifetimeSeconds };
+}
+
+/** The `aud` and lifetime of a method's signed assertions, from the options, checked. */
+export function assertionSettings(
+  tokenEndpoint: string,
+  options: Pick<ClientAuthenticationOptions, 'assertionAudience' | 'assertionLifetimeSeconds'>,
+): { audience: string; lifetimeSeconds: number } {
+  const lifetimeSeconds = checkNumber(
+    'assertionLifetimeSeconds',
+    options.assertionLifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS,
+    {
+      min: 1,
+      max: MAX_ASSERTION_LIFETIME_SECONDS,
+      whole: true,
+    },
+  );
+  const audience = options.assertionAudience ?? defaultAssertionAudience(tokenEndpoint);
+  if (typeof audience !== 'string' || audience.trim().length === 0)
+    throw new TypeError('assertionAudience must be a non-empty string');
+  return { audience, lifetimeSeconds };
 }

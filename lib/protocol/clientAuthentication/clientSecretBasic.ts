@@ -1,5 +1,6 @@
 import type { ClientAuthenticator } from './ClientAuthenticator';
-import type { SecretSource } from './secretSource';
+import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
+import { clientSecretFromOptions, type SecretSource } from './secretSource';
 
 /**
  * `application/x-www-form-urlencoded` encoding of one value, as RFC 6749 §2.3.1 requires
@@ -35,4 +36,9 @@ export function clientSecretBasic(clientId: string, secret: SecretSource): Clien
       };
     },
   };
+}
+
+/** `client_secret_basic` from the options. */
+export function clientSecretBasicFromOptions(context: ClientAuthenticationContext): ClientAuthenticator {
+  return clientSecretBasic(context.clientId, clientSecretFromOptions(context));
 }

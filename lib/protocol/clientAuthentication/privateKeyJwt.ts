@@ -1,4 +1,5 @@
-import { assertionClaims } from './assertionClaims';
+import { assertionClaims, assertionSettings } from './assertionClaims';
+import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
 import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
 import { importPrivateKey, type ImportedPrivateKey, type PrivateKeyInput } from './importPrivateKey';
 import { invalidClientAssertionHint } from './invalidClientAssertionHint';
@@ -68,4 +69,20 @@ export function privateKeyJwt(options: PrivateKeyJwtOptions): ClientAuthenticato
       };
     },
   };
+}
+
+/** `private_key_jwt` from the options (`signingAlgorithm` is checked by the rulebook, the key here). */
+export function privateKeyJwtFromOptions({ tokenEndpoint, clientId, options }: ClientAuthenticationContext): ClientAuthenticator {
+  const { privateKeyId, signingAlgorithm } = options;
+  if (privateKeyId !== undefined && (typeof privateKeyId !== 'string' || privateKeyId.length === 0)) {
+    throw new TypeError('privateKeyId must be a non-empty string');
+  }
+  return privateKeyJwt({
+    tokenEndpoint,
+    clientId,
+    privateKey: options.privateKey as PrivateKeySource,
+    ...(privateKeyId !== undefined ? { keyId: privateKeyId } : {}),
+    ...(signingAlgorithm !== undefined ? { algorithm: signingAlgorithm as AsymmetricSigningAlgorithm } : {}),
+    ...assertionSettings(tokenEndpoint, options),
+  });
 }

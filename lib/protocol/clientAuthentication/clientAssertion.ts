@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
+import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
 import { invalidClientAssertionHint } from './invalidClientAssertionHint';
 import { unavailable, type SecretSource } from './secretSource';
 
@@ -67,4 +68,15 @@ export function clientAssertion(assertion: SecretSource): ClientAuthenticator {
       };
     },
   };
+}
+
+/** `client_assertion` from the options: `clientAssertion` (a function) or `clientAssertionFile` (a path). */
+export function clientAssertionFromOptions({ tokenEndpoint, options }: ClientAuthenticationContext): ClientAuthenticator {
+  const { clientAssertion: get, clientAssertionFile: file } = options;
+  if (get !== undefined && typeof get !== 'function') {
+    throw new TypeError('clientAssertion must be a function returning the assertion (a JWT string)');
+  }
+  if (file !== undefined && (typeof file !== 'string' || !file))
+    throw new TypeError('clientAssertionFile must be a non-empty path');
+  return clientAssertion(clientAssertionSource(tokenEndpoint, get ? { clientAssertion: get } : { clientAssertionFile: file! }));
 }

@@ -1,5 +1,6 @@
 import { TokenRequestError, type TokenRequestErrorCode } from '../../errors/TokenRequestError';
-import { describeEndpoint } from '../describeEndpoint';
+import { describeEndpoint } from '../../util/describeEndpoint';
+import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
 
 /** Gives the credential for one attempt, or rejects with a `TokenRequestError` that says why not. */
 export type SecretSource = () => Promise<string>;
@@ -46,4 +47,13 @@ export function clientSecretSource(tokenEndpoint: string, clientSecret: string |
     }
     return secret;
   };
+}
+
+/** The `clientSecret` option as a source, for the methods that use it. */
+export function clientSecretFromOptions({ tokenEndpoint, options }: ClientAuthenticationContext): SecretSource {
+  const { clientSecret } = options;
+  if (!((typeof clientSecret === 'string' && clientSecret.length > 0) || typeof clientSecret === 'function')) {
+    throw new TypeError('clientSecret must be a non-empty string or a function returning one');
+  }
+  return clientSecretSource(tokenEndpoint, clientSecret);
 }

@@ -1,9 +1,10 @@
 import { createSecretKey } from 'node:crypto';
-import { assertionClaims } from './assertionClaims';
+import { assertionClaims, assertionSettings } from './assertionClaims';
+import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
 import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
 import { secretEncodings } from './clientSecretBasic';
 import { invalidClientAssertionHint } from './invalidClientAssertionHint';
-import type { SecretSource } from './secretSource';
+import { clientSecretFromOptions, type SecretSource } from './secretSource';
 import { signJwt, type HmacSigningAlgorithm } from './signJwt';
 
 export interface ClientSecretJwtOptions {
@@ -39,4 +40,14 @@ export function clientSecretJwt(options: ClientSecretJwtOptions): ClientAuthenti
       };
     },
   };
+}
+
+/** `client_secret_jwt` from the options: HS256 unless `signingAlgorithm` names another (checked by the rulebook). */
+export function clientSecretJwtFromOptions(context: ClientAuthenticationContext): ClientAuthenticator {
+  return clientSecretJwt({
+    clientId: context.clientId,
+    secret: clientSecretFromOptions(context),
+    algorithm: (context.options.signingAlgorithm as HmacSigningAlgorithm | undefined) ?? 'HS256',
+    ...assertionSettings(context.tokenEndpoint, context.options),
+  });
 }

@@ -1,0 +1,61 @@
+import type { UsableToken } from '../util/UsableToken';
+import { isUsable } from './expiryPolicy';
+
+/** A token in this process' cache. */
+export interface CachedToken extends UsableToken {
+  /** Adopted from the token store rather than fetched by this manager. */
+  fromStore?: boolean;
+  /** With a token store: this manager's random start of refresh-ahead for this token. */
+  refreshAt?: number;
+}
+
+/**
+ * The one token this process hands out, and the last one it saw rejected. Dropping is
+ * compare-and-invalidate: a late 401 for an old token cannot throw away a newer one.
+ */
+export class TokenCache {
+  #token?: CachedToken | undefined;
+  #rejected?: string;
+
+  /** The cached token, usable or not. */
+  get token(): CachedToken | undefined {
+    return this.#token;
+  }
+
+  /** The last token rejected or invalidated: never adopted from the store, whatever it holds. */
+  get rejected(): string | undefined {
+    return this.#rejected;
+  }
+
+  /** The cached token if it may be handed out at `now`. */
+  usable(now: number): CachedToken | undefined {
+    const token = this.#token;
+    return isUsable(token, now) ? token : undefined;
+  }
+
+  fill(token: CachedToken): void {
+    this.#token = token;
+  }
+
+  /**
+   * Marks `accessToken` rejected, and drops it if it is the cached one.
+   * @returns whether the cached token was dropped.
+   */
+  reject(accessToken: string): boolean {
+    this.#rejected = accessToken;
+    if (this.#token?.accessToken !== accessToken) return false;
+    this.#token = undefined;
+    return true;
+  }
+
+  /** Drops whatever is cached, remembering it as rejected. */
+  dropAll(): void {
+    if (this.#token) this.#rejected = this.#token.accessToken;
+    this.#token = undefined;
+  }
+
+  /** Empties the cache (at close), without judging the token. */
+  empty(): void {
+    this.#token = undefined;
+  }
+}

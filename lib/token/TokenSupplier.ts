@@ -1,0 +1,65 @@
+import type { LoggerLike } from '../logging/LoggerLike';
+import type { SharedTokens } from '../store/SharedTokenStore';
+import type { TokenFetchRecorder } from '../telemetry/TokenTelemetry';
+import { usableLifetime } from './expiryPolicy';
+import { type FetchedToken, fetchWithRetry, type TokenFetchParts } from './fetchWithRetry';
+import { isAdoptable } from './isAdoptable';
+import type { Flight } from './SingleFlight';
+import type { CachedToken, TokenCache } from './TokenCache';
+import type { TokenWarnings } from './TokenWarnings';
+
+/** What a supplier needs besides the fetch loop's parts. */
+export interface TokenSupplierParts {
+  fetch: TokenFetchParts;
+  /** The expiry buffer, in ms. */
+  bufferMs: number;
+  cache: TokenCache;
+  store?: SharedTokens | undefined;
+  /** Whether a flight may still write shared state (the single flight's generation guard). */
+  mayWrite: (flight: Flight<CachedToken>) => boolean;
+  warnings: TokenWarnings;
+  logger?: LoggerLike | undefined;
+}
+
+/**
+ * Where a new token comes from, for one flight: the shared store when it holds a better one than
+ * this process has (another replica fetched it), otherwise Keycloak, whose token is then stored.
+ */
+export class TokenSupplier {
+  constructor(private readonly parts: TokenSupplierParts) {}
+
+  async next(flight: Flight<CachedToken>, recorder: TokenFetchRecorder): Promise<CachedToken> {
+    // Without a store, no await: the request leaves in the same turn as the caller that needed it.
+    const adopted = this.parts.store && (await this.#adopt(this.parts.store, flight));
+    if (adopted) return adopted;
+    const token = this.#toCached(await fetchWithRetry(this.parts.fetch, flight, recorder));
+    if (this.parts.mayWrite(flight)) void this.parts.store?.write(token);
+    return token;
+  }
+
+  async #adopt(store: SharedTokens, flight: Flight<CachedToken>): Promise<CachedToken | undefined> {
+    const { cache, fetch } = this.parts;
+    const stored = await store.read();
+    if (flight.signal.aborted) return undefined;
+    const now = fetch.now();
+    if (!isAdoptable(stored, { now, cached: cache.token, rejected: cache.rejected, minRemainingMs: flight.minRemainingMs })) {
+      return undefined;
+    }
+    this.parts.logger?.debug('Adopted the Keycloak token from the token store', {
+      clientId: fetch.clientId,
+      usableForMs: stored.usableUntil - now,
+    });
+    return { ...stored, fromStore: true };
+  }
+
+  #toCached({ response, sentAt }: FetchedToken): CachedToken {
+    const { usableLifetimeMs, note } = usableLifetime(response, this.parts.bufferMs);
+    if (note) this.parts.warnings.lifetime(note, response.expiresIn, this.parts.bufferMs);
+    this.parts.logger?.debug('Fetched Keycloak access token', {
+      clientId: this.parts.fetch.clientId,
+      expiresIn: response.expiresIn,
+      usableForMs: usableLifetimeMs,
+    });
+    return { accessToken: response.accessToken, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs };
+  }
+}
