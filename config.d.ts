@@ -28,8 +28,25 @@ export interface Config {
         privateKey?: string;
         /** The kid header of signed client assertions (the key's id in Keycloak's JWKS). */
         privateKeyId?: string;
-        /** JWS alg of signed client assertions: RS256 (RSA default), PS256, ES256 (P-256 default), ES384, EdDSA; HS256/384/512 for client_secret_jwt. */
-        signingAlgorithm?: string;
+        /**
+         * JWS alg of signed client assertions. private_key_jwt: RS256 (RSA default), RS384, RS512, PS256
+         * (RSA-PSS default), PS384, PS512, ES256/ES384/ES512 (by EC curve), EdDSA. client_secret_jwt: HS256
+         * (default), HS384, HS512.
+         */
+        signingAlgorithm?:
+          | 'RS256'
+          | 'RS384'
+          | 'RS512'
+          | 'PS256'
+          | 'PS384'
+          | 'PS512'
+          | 'ES256'
+          | 'ES384'
+          | 'ES512'
+          | 'EdDSA'
+          | 'HS256'
+          | 'HS384'
+          | 'HS512';
         /** For client_assertion: a file holding the JWT to send (e.g. a projected service-account token), read per token request. */
         clientAssertionFile?: string;
         /** aud of signed client assertions. Default: the realm issuer derived from tokenEndpoint. */
