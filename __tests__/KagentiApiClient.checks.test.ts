@@ -48,13 +48,13 @@ describe('KagentiApiClient checks', () => {
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('refuses timeoutMs %p', timeoutMs => {
     expect(() => new KagentiApiClient({ baseUrl: BASE_URL, timeoutMs })).toThrow(
-      new TypeError('timeoutMs must be a finite number, 0 or more'),
+      new TypeError('timeoutMs must be a finite number of at least 0'),
     );
   });
 
   it.each([-1, Number.NaN])('refuses streamMinLifetimeMs %p', streamMinLifetimeMs => {
     expect(() => new KagentiApiClient({ baseUrl: BASE_URL, streamMinLifetimeMs })).toThrow(
-      new TypeError('streamMinLifetimeMs must be a finite number, 0 or more'),
+      new TypeError('streamMinLifetimeMs must be a finite number of at least 0'),
     );
   });
 

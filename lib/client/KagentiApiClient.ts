@@ -2,6 +2,7 @@ import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axio
 import { installKeycloakAuth, type TokenSource } from '../axios/installKeycloakAuth';
 import type { ConfigLike } from '../config/readKeycloakAuthConfig';
 import type { LoggerLike } from '../logging/LoggerLike';
+import { checkNumber } from '../util/checks';
 import { KeycloakTokenManager, type KeycloakTokenManagerOptions } from '../token/KeycloakTokenManager';
 
 /** Default time limit for one Kagenti API request, in ms. */
@@ -109,12 +110,14 @@ export class KagentiApiClient {
       throw new TypeError('baseUrl must be an absolute http(s) URL');
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('baseUrl must be an absolute http(s) URL');
-    const timeoutMs = options.timeoutMs ?? DEFAULT_KAGENTI_TIMEOUT_MS;
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new TypeError('timeoutMs must be a finite number, 0 or more');
-    this.#streamMinLifetimeMs = options.streamMinLifetimeMs ?? DEFAULT_STREAM_MIN_LIFETIME_MS;
-    if (!Number.isFinite(this.#streamMinLifetimeMs) || this.#streamMinLifetimeMs < 0) {
-      throw new TypeError('streamMinLifetimeMs must be a finite number, 0 or more');
-    }
+    const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? DEFAULT_KAGENTI_TIMEOUT_MS, { min: 0 });
+    this.#streamMinLifetimeMs = checkNumber(
+      'streamMinLifetimeMs',
+      options.streamMinLifetimeMs ?? DEFAULT_STREAM_MIN_LIFETIME_MS,
+      {
+        min: 0,
+      },
+    );
 
     this.axios = axios.create({ baseURL: options.baseUrl.replace(/\/+$/, ''), timeout: timeoutMs });
     if (options.tokenManager) {

@@ -1,4 +1,5 @@
 import type { LoggerLike } from '../logging/LoggerLike';
+import { checkNumber } from '../util/checks';
 import type { Timers } from '../util/Timers';
 import type { UsableToken } from '../util/UsableToken';
 import { TokenSealer, type TokenSealerBinding } from './TokenSealer';
@@ -66,10 +67,7 @@ export class SharedTokenStore implements SharedTokens {
     if (typeof secret === 'string' || secret instanceof Uint8Array ? secret.length === 0 : typeof secret !== 'function') {
       throw new TypeError('tokenStoreSecret must be a non-empty string or Uint8Array, or a function returning one');
     }
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_STORE_TIMEOUT_MS;
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1) {
-      throw new TypeError('tokenStoreTimeoutMs must be a finite number of at least 1');
-    }
+    const timeoutMs = checkNumber('tokenStoreTimeoutMs', options.timeoutMs ?? DEFAULT_TOKEN_STORE_TIMEOUT_MS, { min: 1 });
     this.#store = store;
     this.#secret = secret;
     this.#binding = options.binding;
