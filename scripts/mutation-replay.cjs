@@ -9,7 +9,7 @@
 //
 // map.json maps a source file to the suites that can kill its mutants now (the suites written or
 // changed since the run: the others already passed under StrykerJS), e.g.
-//   { "lib/config/readKeycloakAuthConfig.ts": ["__tests__/readKeycloakAuthConfig.rules.test.ts"] }
+//   { "lib/config/readKeycloakAuthConfig.ts": ["__tests__/config/readKeycloakAuthConfig.refusals.test.ts"] }
 // A mutant of a file not in the map is reported as "no new tests"; one whose lines changed since the
 // run, as "changed". Run it in a separate git worktree: it rewrites source files while it works.
 'use strict';
