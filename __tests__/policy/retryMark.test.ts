@@ -7,6 +7,12 @@ describe('retryMark', () => {
     expect(isRetry(options)).toBe(true);
   });
 
+  it('marks a function too', () => {
+    const fn = () => undefined;
+    expect(isRetry(markRetry(fn))).toBe(true);
+    expect(isRetry(() => undefined)).toBe(false);
+  });
+
   it('marks nothing else', () => {
     markRetry({ url: '/agents' });
     expect(isRetry({ url: '/agents' })).toBe(false);

@@ -29,6 +29,7 @@ describe('parseOAuthError', () => {
     ['a string', 'invalid_client'],
     ['an object without error', { error_description: 'no error member' }],
     ['an empty error', { error: '' }],
+    ['an error of white space and control characters only', { error: ' \r\n\u0000 ' }],
     ['an error that is not a string', { error: 400 }],
   ])('finds no OAuth error in %s', (_name, body) => {
     expect(parseOAuthError(body, redactor)).toBeUndefined();

@@ -45,6 +45,12 @@ async function state(promise: Promise<unknown>): Promise<'pending' | 'resolved' 
 const abortListeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
 
 describe('raceAbort', () => {
+  it('rejects at once with the reason of a signal aborted before the call, whatever the promise does', async () => {
+    const reason = new Error('gone');
+    const result = raceAbort(new Promise(() => undefined), AbortSignal.abort(reason));
+    await expect(result).rejects.toBe(reason);
+  });
+
   it('returns the promise itself when there is no signal', () => {
     const promise = Promise.resolve(1);
     expect(raceAbort(promise, undefined)).toBe(promise);
@@ -104,6 +110,13 @@ describe('raceAbort', () => {
 });
 
 describe('sleep', () => {
+  it('rejects at once with the reason of a signal aborted before the call, setting no timer', async () => {
+    const timers = new HandTimers();
+    const reason = new Error('closed');
+    await expect(sleep(1_000, { timers, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(timers.set).toHaveLength(0);
+  });
+
   it('sets one timer for the given ms and resolves only when it fires', async () => {
     const timers = new HandTimers();
     const signal = new AbortController().signal;

@@ -13,5 +13,5 @@ export function markRetry<T extends object>(value: T): T {
 
 /** Whether `value` was marked by {@link markRetry}; false for anything that is not an object. */
 export function isRetry(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && marked.has(value);
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && marked.has(value);
 }

@@ -12,6 +12,8 @@ export interface OAuthError {
 export function parseOAuthError(body: unknown, redactor: Redactor): OAuthError | undefined {
   if (!isRecord(body) || typeof body.error !== 'string' || body.error === '') return undefined;
   const error = serverText(body.error, redactor, 100);
+  // Nothing but white space or control characters names no error.
+  if (error === '') return undefined;
   const description = typeof body.error_description === 'string' ? serverText(body.error_description, redactor, 500) : undefined;
   return description ? { error, description } : { error };
 }

@@ -23,5 +23,6 @@ export function httpStatusHint(status: number): string {
 /** The hint for an OAuth error: the method's own for `invalid_client`, else the table's, else the status'. */
 export function oauthErrorHint(error: string, status: number, invalidClientHint: (() => string) | undefined): string {
   if (error === 'invalid_client' && invalidClientHint) return invalidClientHint();
-  return OAUTH_ERROR_HINTS[error] ?? httpStatusHint(status);
+  // Own keys only: a server's error named "toString" or "__proto__" must not find Object.prototype's.
+  return Object.prototype.hasOwnProperty.call(OAUTH_ERROR_HINTS, error) ? OAUTH_ERROR_HINTS[error]! : httpStatusHint(status);
 }

@@ -6,6 +6,7 @@ import type { Timers } from './Timers';
  */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as unknown);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -33,6 +34,7 @@ export interface SleepOptions {
 
 /** Waits `ms` on the given timers, or until `signal` aborts. */
 export function sleep(ms: number, { timers, signal, onTimer }: SleepOptions): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as unknown);
   return new Promise<void>((resolve, reject) => {
     const cancel = () => {
       timers.clearTimeout(handle);
