@@ -24,5 +24,5 @@ export function httpStatusHint(status: number): string {
 export function oauthErrorHint(error: string, status: number, invalidClientHint: (() => string) | undefined): string {
   if (error === 'invalid_client' && invalidClientHint) return invalidClientHint();
   // Own keys only: a server's error named "toString" or "__proto__" must not find Object.prototype's.
-  return Object.prototype.hasOwnProperty.call(OAUTH_ERROR_HINTS, error) ? OAUTH_ERROR_HINTS[error]! : httpStatusHint(status);
+  return Object.prototype.hasOwnProperty.call(OAUTH_ERROR_HINTS, error) ? OAUTH_ERROR_HINTS[error] : httpStatusHint(status);
 }
