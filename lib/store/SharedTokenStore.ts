@@ -10,18 +10,6 @@ export const DEFAULT_TOKEN_STORE_TIMEOUT_MS = 250;
 /** Least time between two warnings about the token store, in ms. */
 export const TOKEN_STORE_WARN_INTERVAL_MS = 60_000;
 
-/** What the token manager needs from a shared store. None of these ever rejects. */
-export interface SharedTokens {
-  /** The usable-looking entry, or `undefined` on a miss, a failure, a timeout or anything that does not open. */
-  read(): Promise<UsableToken | undefined>;
-  /** Stores the token for its remaining usable life. */
-  write(token: UsableToken): Promise<void>;
-  /** Deletes the entry only if it still holds this token (a rejected one). */
-  deleteIf(accessToken: string): Promise<void>;
-  /** Deletes the entry, whatever it holds. */
-  clear(): Promise<void>;
-}
-
 export interface SharedTokenStoreOptions {
   store: TokenStore;
   /** Key material for sealing: the client secret by default (see `tokenStoreSecret`). */
@@ -41,7 +29,7 @@ const FAILED = Symbol('failed');
  * bounds every call by `timeoutMs`, and turns every store problem into a miss, logged as a
  * warning at most once a minute with neither token nor secret in it.
  */
-export class SharedTokenStore implements SharedTokens {
+export class SharedTokenStore {
   readonly #store: TokenStore;
   readonly #secret: TokenStoreSecret;
   readonly #binding: TokenSealerBinding;
@@ -77,6 +65,7 @@ export class SharedTokenStore implements SharedTokens {
     if (options.logger) this.#logger = options.logger;
   }
 
+  /** The usable-looking entry, or `undefined` on a miss, a failure, a timeout or anything that does not open. Never rejects. */
   async read(): Promise<UsableToken | undefined> {
     const result = await this.#bounded('read', async () => {
       await this.#deleting;
@@ -89,6 +78,7 @@ export class SharedTokenStore implements SharedTokens {
     return token;
   }
 
+  /** Stores the token for its remaining usable life. Never rejects. */
   async write(token: UsableToken): Promise<void> {
     await this.#bounded('write', async () => {
       const ttl = Math.floor(token.usableUntil - this.#now());
@@ -98,6 +88,7 @@ export class SharedTokenStore implements SharedTokens {
     });
   }
 
+  /** Deletes the entry only if it still holds this token (a rejected one). Never rejects. */
   async deleteIf(accessToken: string): Promise<void> {
     await this.#deleteBounded(async () => {
       const sealer = await this.#currentSealer();
@@ -108,6 +99,7 @@ export class SharedTokenStore implements SharedTokens {
     });
   }
 
+  /** Deletes the entry, whatever it holds. Never rejects. */
   async clear(): Promise<void> {
     await this.#deleteBounded(async () => {
       const sealer = await this.#currentSealer();

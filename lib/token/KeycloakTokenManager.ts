@@ -1,23 +1,23 @@
 import { type ConfigLike, readKeycloakAuthConfig } from '../config/readKeycloakAuthConfig';
 import { ManagerClosedError } from '../errors/ManagerClosedError';
 import { TokenRequestError } from '../errors/TokenRequestError';
-import { SharedTokenStore, type SharedTokens } from '../store/SharedTokenStore';
-import { createTokenTelemetry } from '../telemetry/createTokenTelemetry';
+import type { SharedTokenStore } from '../store/SharedTokenStore';
 import type { RetryOutcome, TokenLookupSource, TokenTelemetry } from '../telemetry/TokenTelemetry';
 import { raceAbort } from '../util/abortable';
 import { checkNumber } from '../util/checks';
 import { refreshAheadStart, streamingChoice } from './expiryPolicy';
-import { FailureMemory } from './FailureMemory';
+import { createManagerParts } from './createManagerParts';
+import type { FailureMemory } from './FailureMemory';
 import {
   type GetTokenOptions,
   type KeycloakTokenManagerOptions,
   type ManagerSettings,
   readManagerOptions,
 } from './managerOptions';
-import { SingleFlight } from './SingleFlight';
-import { type CachedToken, TokenCache } from './TokenCache';
-import { TokenSupplier } from './TokenSupplier';
-import { TokenWarnings } from './TokenWarnings';
+import type { SingleFlight } from './SingleFlight';
+import type { CachedToken, TokenCache } from './TokenCache';
+import type { TokenSupplier } from './TokenSupplier';
+import type { TokenWarnings } from './TokenWarnings';
 
 export { DEFAULT_TOKEN_TIMEOUT_MS } from './managerOptions';
 export type { GetTokenOptions, KeycloakTokenManagerOptions } from './managerOptions';
@@ -48,48 +48,29 @@ export class KeycloakTokenManager {
   readonly tokenEndpoint: string;
   readonly clientId: string;
   readonly #settings: ManagerSettings;
-  readonly #cache = new TokenCache();
-  readonly #flights = new SingleFlight<CachedToken>();
+  readonly #cache: TokenCache;
+  readonly #flights: SingleFlight<CachedToken>;
   readonly #failures: FailureMemory;
   readonly #supplier: TokenSupplier;
   readonly #warnings: TokenWarnings;
   readonly #telemetry: TokenTelemetry;
-  readonly #store?: SharedTokens | undefined;
+  readonly #store?: SharedTokenStore | undefined;
   #nextBackgroundRefreshAt = 0;
   #closed = false;
 
   constructor(options: KeycloakTokenManagerOptions) {
-    const settings = readManagerOptions(options);
-    this.#settings = settings;
-    this.tokenEndpoint = settings.tokenEndpoint;
-    this.clientId = settings.clientId;
-    this.#failures = new FailureMemory(settings.failureCooldownMs, settings.now);
-    this.#warnings = new TokenWarnings(settings.logger, settings.clientId);
-    this.#telemetry = createTokenTelemetry({
-      meter: options.meter,
-      tracer: options.tracer,
-      clientId: settings.clientId,
-      remainingSeconds: () => Math.max(0, ((this.#cache.token?.usableUntil ?? 0) - settings.now()) / 1000),
-    });
-    if (settings.store) {
-      this.#store = new SharedTokenStore({
-        ...settings.store,
-        // An absent scope and an undefined one seal alike.
-        binding: { tokenEndpoint: settings.tokenEndpoint, clientId: settings.clientId, scope: settings.scope },
-        timers: settings.timers,
-        now: settings.now,
-        ...(settings.logger ? { logger: settings.logger } : {}),
-      });
-    }
-    this.#supplier = new TokenSupplier({
-      fetch: settings,
-      bufferMs: settings.bufferMs,
+    this.#settings = readManagerOptions(options);
+    this.tokenEndpoint = this.#settings.tokenEndpoint;
+    this.clientId = this.#settings.clientId;
+    ({
       cache: this.#cache,
-      store: this.#store,
-      mayWrite: flight => this.#flights.mayWrite(flight),
+      flights: this.#flights,
+      failures: this.#failures,
+      supplier: this.#supplier,
       warnings: this.#warnings,
-      logger: settings.logger,
-    });
+      telemetry: this.#telemetry,
+      store: this.#store,
+    } = createManagerParts(this.#settings, { meter: options.meter, tracer: options.tracer }));
   }
 
   /**
@@ -230,30 +211,7 @@ export class KeycloakTokenManager {
 
   #startFlight(background: boolean, minRemainingMs: number): Promise<CachedToken> {
     return this.#flights.start({ background, minRemainingMs }, flight =>
-      this.#telemetry
-        .fetchSpan(background, recorder => this.#supplier.next(flight, recorder))
-        .then(
-          token => {
-            if (this.#flights.mayWrite(flight)) {
-              this.#cache.fill(token);
-              this.#failures.clear();
-            }
-            return token;
-          },
-          (error: unknown) => {
-            if (error instanceof TokenRequestError) {
-              // Safe by construction: the message and fields hold no secret and no token.
-              this.#settings.logger?.debug('Keycloak token request failed', {
-                clientId: this.clientId,
-                code: error.code,
-                status: error.status,
-                error: error.message,
-              });
-              if (this.#flights.mayWrite(flight)) this.#failures.remember(error);
-            }
-            throw error;
-          },
-        ),
+      this.#telemetry.fetchSpan(background, recorder => this.#supplier.supply(flight, recorder)),
     ).promise;
   }
 

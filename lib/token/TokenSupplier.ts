@@ -1,7 +1,9 @@
+import { TokenRequestError } from '../errors/TokenRequestError';
 import type { LoggerLike } from '../logging/LoggerLike';
-import type { SharedTokens } from '../store/SharedTokenStore';
+import type { SharedTokenStore } from '../store/SharedTokenStore';
 import type { TokenFetchRecorder } from '../telemetry/TokenTelemetry';
 import { usableLifetime } from './expiryPolicy';
+import type { FailureMemory } from './FailureMemory';
 import { type FetchedToken, fetchWithRetry, type TokenFetchParts } from './fetchWithRetry';
 import { isAdoptable } from './isAdoptable';
 import type { Flight } from './SingleFlight';
@@ -14,7 +16,8 @@ export interface TokenSupplierParts {
   /** The expiry buffer, in ms. */
   bufferMs: number;
   cache: TokenCache;
-  store?: SharedTokens | undefined;
+  failures: FailureMemory;
+  store?: Pick<SharedTokenStore, 'read' | 'write'> | undefined;
   /** Whether a flight may still write shared state (the single flight's generation guard). */
   mayWrite: (flight: Flight<CachedToken>) => boolean;
   warnings: TokenWarnings;
@@ -23,12 +26,42 @@ export interface TokenSupplierParts {
 
 /**
  * Where a new token comes from, for one flight: the shared store when it holds a better one than
- * this process has (another replica fetched it), otherwise Keycloak, whose token is then stored.
+ * this process has (another replica fetched it), otherwise Keycloak, whose token is then stored;
+ * and what the flight's outcome writes to the cache and the failure memory.
  */
 export class TokenSupplier {
   constructor(private readonly parts: TokenSupplierParts) {}
 
-  async next(flight: Flight<CachedToken>, recorder: TokenFetchRecorder): Promise<CachedToken> {
+  /**
+   * The token for `flight`, and what its outcome writes while the flight may still write (no
+   * invalidation or close since it started): a token fills the cache and ends a held failure; a
+   * failure worth holding is remembered (see `failureHoldMs`).
+   */
+  async supply(flight: Flight<CachedToken>, recorder: TokenFetchRecorder): Promise<CachedToken> {
+    let token: CachedToken;
+    try {
+      token = await this.#next(flight, recorder);
+    } catch (error) {
+      if (error instanceof TokenRequestError) {
+        // Safe by construction: the message and fields hold no secret and no token.
+        this.parts.logger?.debug('Keycloak token request failed', {
+          clientId: this.parts.fetch.clientId,
+          code: error.code,
+          status: error.status,
+          error: error.message,
+        });
+        if (this.parts.mayWrite(flight)) this.parts.failures.remember(error);
+      }
+      throw error;
+    }
+    if (this.parts.mayWrite(flight)) {
+      this.parts.cache.fill(token);
+      this.parts.failures.clear();
+    }
+    return token;
+  }
+
+  async #next(flight: Flight<CachedToken>, recorder: TokenFetchRecorder): Promise<CachedToken> {
     // Without a store, no await: the request leaves in the same turn as the caller that needed it.
     const adopted = this.parts.store && (await this.#adopt(this.parts.store, flight));
     if (adopted) return adopted;
@@ -37,7 +70,7 @@ export class TokenSupplier {
     return token;
   }
 
-  async #adopt(store: SharedTokens, flight: Flight<CachedToken>): Promise<CachedToken | undefined> {
+  async #adopt(store: Pick<SharedTokenStore, 'read' | 'write'>, flight: Flight<CachedToken>): Promise<CachedToken | undefined> {
     const { cache, fetch } = this.parts;
     const stored = await store.read();
     if (flight.signal.aborted) return undefined;
