@@ -84,10 +84,13 @@ export async function startFakeKagentiApi(options: FakeKagentiApiOptions = {}): 
 
   const server = createServer((req, res) => {
     void (async () => {
+      // Stryker disable next-line StringLiteral: a server request always has a url (also skips the killed base-URL mutant)
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // Stryker disable next-line StringLiteral: any other text without a Bearer scheme finds no token either
       const token = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       const backstageUser = req.headers['x-backstage-user'];
       const record: FakeKagentiRequest = {
+        // Stryker disable next-line StringLiteral: a server request always has a method
         method: req.method ?? 'GET',
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
@@ -99,7 +102,9 @@ export async function startFakeKagentiApi(options: FakeKagentiApiOptions = {}): 
       };
       requests.push(record);
       const needsToken = options.tokens !== undefined && url.pathname.startsWith('/api/');
+      // Stryker disable next-line OptionalChaining: needsToken is only true when options.tokens is set
       if (rejectRemaining > 0 || (needsToken && (token === undefined || !options.tokens?.isActive(token)))) {
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: a count below zero acts as zero (rejectNext sets it)
         if (rejectRemaining > 0) rejectRemaining -= 1;
         send(res, record, { status: 401, json: { detail: 'Not authenticated' }, headers: { 'www-authenticate': INVALID_TOKEN } });
         return;
