@@ -1,5 +1,5 @@
 // The package's only entry point: every public name is listed here.
-import './axios/KagentiAuthRequestOptions';
+import './axios/axiosConfigAugmentation';
 
 export { readKeycloakAuthConfig, KAGENTI_AUTH_CONFIG_PATH } from './config/readKeycloakAuthConfig';
 export type { ConfigLike, KeycloakAuthConfig } from './config/readKeycloakAuthConfig';
@@ -31,9 +31,13 @@ export type { Timers } from './util/Timers';
 
 export { installKeycloakAuth } from './axios/installKeycloakAuth';
 export type { InstallKeycloakAuthOptions, KeycloakAuthInstallation, TokenSource } from './axios/installKeycloakAuth';
-export type { KagentiAuthRequestOptions } from './axios/KagentiAuthRequestOptions';
+export type { KagentiAuthRequestOptions } from './policy/KagentiAuthRequestOptions';
 export { parseWwwAuthenticate } from './policy/parseWwwAuthenticate';
 export type { AuthChallenge } from './policy/parseWwwAuthenticate';
+
+export { createAuthorizedFetch } from './fetch/createAuthorizedFetch';
+export type { AuthorizedFetchOptions } from './fetch/createAuthorizedFetch';
+export type { AuthorizedFetch, AuthorizedFetchInit, FetchInit, FetchInput } from './fetch/AuthorizedFetch';
 
 export {
   KagentiApiClient,
@@ -41,7 +45,7 @@ export {
   DEFAULT_KAGENTI_TIMEOUT_MS,
   DEFAULT_STREAM_MIN_LIFETIME_MS,
 } from './client/KagentiApiClient';
-export type { KagentiApiClientOptions, KagentiRequest } from './client/KagentiApiClient';
+export type { KagentiApiClientOptions, KagentiFetchOptions, KagentiRequest } from './client/KagentiApiClient';
 
 export { KagentiAuthError } from './errors/KagentiAuthError';
 export { ConfigurationError } from './errors/ConfigurationError';

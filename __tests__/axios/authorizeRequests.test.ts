@@ -1,6 +1,6 @@
 import axios, { type AxiosAdapter, type AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { installKeycloakAuth } from '../../lib';
-import type { TokenSource } from '../../lib/axios/TokenSource';
+import type { TokenSource } from '../../lib/policy/TokenSource';
 import { managerFixture, TOKEN_ENDPOINT } from '../helpers/tokenEndpointMock';
 import { rejection } from '../helpers/assertions';
 

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { installKeycloakAuth, TokenRequestError } from '../../lib';
-import type { TokenSource } from '../../lib/axios/TokenSource';
+import type { TokenSource } from '../../lib/policy/TokenSource';
 import { flushPromises } from '../helpers/FakeClock';
 import { deferred, managerFixture, tokenBody, TOKEN_ENDPOINT, type ManagerFixture } from '../helpers/tokenEndpointMock';
 import { rejection } from '../helpers/assertions';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { installKeycloakAuth } from '../../lib';
-import type { TokenSource } from '../../lib/axios/TokenSource';
+import type { TokenSource } from '../../lib/policy/TokenSource';
 import { managerFixture, type ManagerFixture } from '../helpers/tokenEndpointMock';
 import { rejection } from '../helpers/assertions';
 

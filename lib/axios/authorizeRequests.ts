@@ -4,7 +4,7 @@ import type { RedirectGuard } from './RedirectGuard';
 import { requestOrigin } from './requestOrigin';
 import { failWithoutSending, sendWhenTokenArrives } from './sendWhenTokenArrives';
 import type { SentTokens } from './SentTokens';
-import type { TokenSource } from './TokenSource';
+import type { TokenSource } from '../policy/TokenSource';
 import { waitForToken } from './waitForToken';
 
 /** What the request interceptor works with. */

@@ -5,9 +5,9 @@ import { OriginPolicy } from '../policy/OriginPolicy';
 import { RedirectGuard } from './RedirectGuard';
 import { retryRejectedToken } from './retryRejectedToken';
 import { SentTokens } from './SentTokens';
-import type { TokenSource } from './TokenSource';
+import type { TokenSource } from '../policy/TokenSource';
 
-export type { TokenSource } from './TokenSource';
+export type { TokenSource } from '../policy/TokenSource';
 
 /** Options of {@link installKeycloakAuth}. */
 export interface InstallKeycloakAuthOptions {

@@ -2,14 +2,14 @@ import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConf
 import type { LoggerLike } from '../logging/LoggerLike';
 import { describeRequest } from './describeRequest';
 import { isReplayable } from '../policy/isReplayable';
-import type { KagentiAuthRequestOptions } from './KagentiAuthRequestOptions';
+import type { KagentiAuthRequestOptions } from '../policy/KagentiAuthRequestOptions';
 import type { OriginPolicy } from '../policy/OriginPolicy';
 import { decideOnRejectedToken } from '../policy/rejectedTokenRetry';
 import { isRetry, markRetry } from '../policy/retryMark';
 import { redactAxiosError } from './redactAxiosError';
 import { requestOrigin } from './requestOrigin';
 import type { SentTokens } from './SentTokens';
-import type { TokenSource } from './TokenSource';
+import type { TokenSource } from '../policy/TokenSource';
 
 /** The retry's own per-request options: the caller's, without `skip` (a skipped request carries no token of ours). */
 function retryOptions(options: KagentiAuthRequestOptions | undefined): KagentiAuthRequestOptions {

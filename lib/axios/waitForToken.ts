@@ -1,5 +1,5 @@
 import { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
-import type { TokenSource } from './TokenSource';
+import type { TokenSource } from '../policy/TokenSource';
 
 /**
  * Gets the token a request needs, bounded by the request's own `timeout` and `signal`: axios only

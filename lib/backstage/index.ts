@@ -3,7 +3,7 @@
 export { kagentiApiClientServiceRef } from './kagentiApiClientServiceRef';
 export { kagentiApiClientServiceFactory } from './kagentiApiClientServiceFactory';
 export type { KagentiApiClientServiceFactoryOptions, KagentiServiceTokenManagerOptions } from './createKagentiApiServiceFactory';
-export type { KagentiApiService, KagentiServiceRequest } from './KagentiApiService';
+export type { KagentiApiService, KagentiServiceFetchOptions, KagentiServiceRequest } from './KagentiApiService';
 export { DefaultKagentiApiService } from './DefaultKagentiApiService';
 export { toBackstageError } from './toBackstageError';
 export type { FailedKagentiRequest } from './toBackstageError';

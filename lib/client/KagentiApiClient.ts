@@ -3,16 +3,18 @@ import { installKeycloakAuth, type TokenSource } from '../axios/installKeycloakA
 import type { ConfigLike } from '../config/readKeycloakAuthConfig';
 import type { LoggerLike } from '../logging/LoggerLike';
 import { checkNumber } from '../util/checks';
+import { type AuthorizedFetch, type AuthorizedFetchInit } from '../fetch/AuthorizedFetch';
+import { createAuthorizedFetch } from '../fetch/createAuthorizedFetch';
+import { joinUrl } from '../fetch/requestParts';
+import { assertHeaderSafeUserRef, assertRelativePath } from './checkUserRef';
+import { BACKSTAGE_USER_HEADER } from './kagentiHeaders';
 import { KeycloakTokenManager, type KeycloakTokenManagerOptions } from '../token/KeycloakTokenManager';
 
 /** Default time limit for one Kagenti API request, in ms. */
 export const DEFAULT_KAGENTI_TIMEOUT_MS = 30_000;
 /** Default minimum token lifetime for streaming requests: 5 minutes, in ms. */
 export const DEFAULT_STREAM_MIN_LIFETIME_MS = 300_000;
-/** Header carrying the Backstage user entity ref. Informational only; never authentication. */
-export const BACKSTAGE_USER_HEADER = 'X-Backstage-User';
-/** Longest `userRef` accepted, in characters. */
-export const MAX_USER_REF_LENGTH = 1024;
+export { BACKSTAGE_USER_HEADER, MAX_USER_REF_LENGTH } from './kagentiHeaders';
 
 /** Options of {@link KagentiApiClient}. */
 export interface KagentiApiClientOptions {
@@ -41,30 +43,6 @@ export interface KagentiRequest {
   signal?: AbortSignal;
   /** Ask for a streamed response (`responseType: 'stream'`), e.g. for SSE. */
   stream?: boolean;
-}
-
-// Field value characters of RFC 9110 §5.5 that are safe everywhere: visible ASCII, inner spaces/tabs.
-const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?$/;
-
-function assertHeaderSafeUserRef(userRef: unknown): asserts userRef is string {
-  if (typeof userRef !== 'string') throw new TypeError(`userRef must be a string, got ${typeof userRef}`);
-  if (userRef.length === 0) throw new TypeError('userRef must not be empty');
-  if (userRef.length > MAX_USER_REF_LENGTH) {
-    throw new TypeError(
-      `userRef is ${userRef.length} characters long; at most ${MAX_USER_REF_LENGTH} are sent in ${BACKSTAGE_USER_HEADER}`,
-    );
-  }
-  if (!HEADER_SAFE.test(userRef)) {
-    const index = [...userRef].findIndex((char, i, all) => {
-      const code = char.codePointAt(0) ?? 0;
-      const edge = i === 0 || i === all.length - 1;
-      return code > 0x7e || (code < 0x20 && code !== 0x09) || code === 0x7f || (edge && (code === 0x20 || code === 0x09));
-    });
-    const code = [...userRef][index]?.codePointAt(0) ?? 0;
-    throw new TypeError(
-      `userRef cannot be sent in the ${BACKSTAGE_USER_HEADER} header: character U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${index} is not allowed (only visible ASCII, with inner spaces). Nothing was sent.`,
-    );
-  }
 }
 
 /**
@@ -99,6 +77,8 @@ export class KagentiApiClient {
   /** The instance requests go through, for calls this class has no method for. */
   readonly axios: AxiosInstance;
   readonly #streamMinLifetimeMs: number;
+  readonly #timeoutMs: number;
+  readonly #fetch: AuthorizedFetch;
   /** Created by `fromConfig`, so closed by `close()`; a manager passed in belongs to the caller. */
   #ownedTokenManager?: KeycloakTokenManager;
 
@@ -119,10 +99,14 @@ export class KagentiApiClient {
       },
     );
 
-    this.axios = axios.create({ baseURL: options.baseUrl.replace(/\/+$/, ''), timeout: timeoutMs });
-    if (options.tokenManager) {
-      installKeycloakAuth(this.axios, options.tokenManager, options.logger ? { logger: options.logger } : {});
-    }
+    this.#timeoutMs = timeoutMs;
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.axios = axios.create({ baseURL: baseUrl, timeout: timeoutMs });
+    const logger = options.logger ? { logger: options.logger } : {};
+    if (options.tokenManager) installKeycloakAuth(this.axios, options.tokenManager, logger);
+    this.#fetch = options.tokenManager
+      ? createAuthorizedFetch(options.tokenManager, { baseUrl, ...logger })
+      : (input, init) => fetch(typeof input === 'string' ? joinUrl(baseUrl, input) : input, init);
   }
 
   /**
@@ -141,9 +125,7 @@ export class KagentiApiClient {
    */
   async requestCore<T = unknown>(request: KagentiRequest): Promise<AxiosResponse<T>> {
     const { method, path, body, query, userRef, signal, stream } = request;
-    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
-      throw new TypeError('path must be a path below baseUrl starting with a single "/", not an absolute URL');
-    }
+    assertRelativePath(path);
     const headers: Record<string, string> = { Accept: stream ? 'text/event-stream' : 'application/json' };
     if (userRef !== undefined) {
       assertHeaderSafeUserRef(userRef);
@@ -160,4 +142,62 @@ export class KagentiApiClient {
       ...(stream ? { responseType: 'stream', kagentiAuth: { minTokenLifetimeMs: this.#streamMinLifetimeMs } } : {}),
     });
   }
+
+  /**
+   * The platform `fetch` to a path of the Kagenti API, with the guarantees of `requestCore`: the
+   * token (and one retry on a 401 that rejects it, see `createAuthorizedFetch`), `X-Backstage-User`
+   * from `userRef`, and `timeoutMs` bounding the wait for the response headers (not the reading of
+   * its body). With `stream: true`, the token is asked to last `streamMinLifetimeMs` and `Accept`
+   * defaults to `text/event-stream`. Answers of every status resolve, as fetch's do.
+   * @throws TypeError, before anything is sent, for a `path` that is not relative or a `userRef`
+   *   that cannot be a header value.
+   */
+  async fetch(path: string, init: AuthorizedFetchInit = {}, options: KagentiFetchOptions = {}): Promise<Response> {
+    assertRelativePath(path);
+    const headers = new Headers(init.headers);
+    if (options.userRef !== undefined) {
+      assertHeaderSafeUserRef(options.userRef);
+      headers.set(BACKSTAGE_USER_HEADER, options.userRef);
+    }
+    if (!headers.has('accept')) headers.set('accept', options.stream ? 'text/event-stream' : 'application/json');
+    const kagentiAuth = options.stream
+      ? { ...init.kagentiAuth, minTokenLifetimeMs: this.#streamMinLifetimeMs }
+      : init.kagentiAuth;
+    const { signal, done } = boundedSignal(init.signal ?? undefined, this.#timeoutMs);
+    try {
+      return await this.#fetch(path, { ...init, headers, signal, ...(kagentiAuth ? { kagentiAuth } : {}) });
+    } finally {
+      done();
+    }
+  }
+}
+
+/** Options of `KagentiApiClient.fetch` beyond fetch's own. */
+export interface KagentiFetchOptions {
+  /** Backstage user entity ref (e.g. `user:default/jsmith`), sent as `X-Backstage-User`. */
+  userRef?: string;
+  /** A streamed answer (e.g. SSE): a token that lasts `streamMinLifetimeMs`, `Accept: text/event-stream`. */
+  stream?: boolean;
+}
+
+/**
+ * A signal that aborts with the caller's, and with a `TimeoutError` after `timeoutMs` (0: never)
+ * until `done()` is called, once the response headers are in; the caller's abort still reaches
+ * the body after that.
+ */
+function boundedSignal(
+  callerSignal: AbortSignal | undefined,
+  timeoutMs: number,
+): { signal: AbortSignal | undefined; done: () => void } {
+  if (timeoutMs <= 0) return { signal: callerSignal, done: () => undefined };
+  const controller = new AbortController();
+  const forward = () => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) forward();
+  callerSignal?.addEventListener('abort', forward, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`timeout of ${timeoutMs}ms exceeded waiting for the Kagenti API`, 'TimeoutError')),
+    timeoutMs,
+  );
+  timer.unref?.();
+  return { signal: controller.signal, done: () => clearTimeout(timer) };
 }

@@ -1,4 +1,7 @@
-/** Per-request options of the auth interceptors, under `config.kagentiAuth`. */
+/**
+ * Per-request options of the package's auth, whatever the transport: under `config.kagentiAuth`
+ * for axios, under `init.kagentiAuth` for `createAuthorizedFetch`.
+ */
 export interface KagentiAuthRequestOptions {
   /** Send this request without a token and never retry it on 401. */
   skip?: boolean;
@@ -7,11 +10,4 @@ export interface KagentiAuthRequestOptions {
    * See `KeycloakTokenManager.getTokenForStreaming`.
    */
   minTokenLifetimeMs?: number;
-}
-
-declare module 'axios' {
-  interface AxiosRequestConfig {
-    /** Options of `@boost/kagenti-auth`'s interceptors for this request. */
-    kagentiAuth?: KagentiAuthRequestOptions;
-  }
 }
