@@ -99,7 +99,7 @@ JSON
   {
     cat <<'TS'
 import axios, { type AxiosRequestConfig } from 'axios';
-import { KagentiApiClient, KeycloakTokenManager, installKeycloakAuth, type KeycloakAuthConfig } from '@boost/kagenti-auth';
+import { KagentiApiClient, KeycloakTokenManager, createAuthorizedFetch, installKeycloakAuth, type KeycloakAuthConfig } from '@boost/kagenti-auth';
 
 const manager = new KeycloakTokenManager({ tokenEndpoint: 'https://kc/realms/r/protocol/openid-connect/token', clientId: 'c', clientSecret: 's' });
 const instance = axios.create({ baseURL: 'https://kagenti.example' });
@@ -113,7 +113,13 @@ installKeycloakAuth({}, manager);
 void instance.get('/x', { kagentiAuth: { skip: 'yes' } });
 const client: KagentiApiClient = new KagentiApiClient({ baseUrl: 'https://kagenti.example', tokenManager: manager });
 const config: KeycloakAuthConfig | undefined = undefined;
-void [perRequest, client, config];
+// The fetch transport is a drop-in for the platform's fetch, with per-request options of its own.
+const f: typeof fetch = createAuthorizedFetch(manager, { baseUrl: 'https://kagenti.example' });
+const authorized = createAuthorizedFetch(manager, { baseUrl: 'https://kagenti.example' });
+void authorized('/agents', { kagentiAuth: { minTokenLifetimeMs: 60_000 } });
+// @ts-expect-error minTokenLifetimeMs is a number
+void authorized('/agents', { kagentiAuth: { minTokenLifetimeMs: 'long' } });
+void [perRequest, client, config, f];
 TS
     local n=0
     for specifier in $specifiers; do
