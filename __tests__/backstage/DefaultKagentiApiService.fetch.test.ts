@@ -76,7 +76,7 @@ describe('DefaultKagentiApiService.fetch', () => {
     expect(last().headers.accept).toBe('text/event-stream');
     const reader = response.body!.getReader();
     const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toContain('data: world');
+    expect(new TextDecoder().decode(first.value as Uint8Array)).toContain('data: world');
     service.close();
     await expect(reader.read()).rejects.toThrow();
   });
