@@ -35,6 +35,9 @@ export type { KagentiAuthRequestOptions } from './policy/KagentiAuthRequestOptio
 export { parseWwwAuthenticate } from './policy/parseWwwAuthenticate';
 export type { AuthChallenge } from './policy/parseWwwAuthenticate';
 
+export { readSseEvents } from './sse/readSseEvents';
+export type { SseEvent, SseSource } from './sse/readSseEvents';
+
 export { createAuthorizedFetch } from './fetch/createAuthorizedFetch';
 export type { AuthorizedFetchOptions } from './fetch/createAuthorizedFetch';
 export type { AuthorizedFetch, AuthorizedFetchInit, FetchInit, FetchInput } from './fetch/AuthorizedFetch';

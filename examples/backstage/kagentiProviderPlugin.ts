@@ -3,7 +3,7 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { InputError } from '@backstage/errors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { kagentiApiClientServiceRef } from '../../lib/backstage';
-import { readSseEvents } from './readSseEvents';
+import { readSseEvents } from '../../lib';
 
 // Express 4 does not pass a rejected promise to the error handler by itself.
 const route =

@@ -8,4 +8,6 @@ export { DefaultKagentiApiService } from './DefaultKagentiApiService';
 export { toBackstageError } from './toBackstageError';
 export type { FailedKagentiRequest } from './toBackstageError';
 export { userRefFromCredentials } from './userRefFromCredentials';
+export { relayEventStream } from './relayEventStream';
+export type { RelayOutcome } from './relayEventStream';
 export { readKagentiBaseUrl, KAGENTI_BASE_URL_CONFIG_PATH } from './readKagentiBaseUrl';
