@@ -105,12 +105,12 @@ describe('DefaultKagentiApiService errors', () => {
     expect(error).toBeInstanceOf(TypeError);
   });
 
-  it('maps a cancelled request to 503 naming the cancellation', async () => {
+  it('maps a request the caller cancelled to 503 saying the caller cancelled it', async () => {
     const controller = new AbortController();
     controller.abort();
     const error = await rejection(service.requestCore({ method: 'GET', path: '/api/v1/agents', signal: controller.signal }));
     expect(error.name).toBe('ServiceUnavailableError');
-    expect(error.message).toMatch(/no answer from Kagenti \(ERR_CANCELED\)/);
+    expect(error.message).toBe('Kagenti API request GET /api/v1/agents cancelled: by the caller');
   });
 
   it('holds no token or secret however the mapped error is logged', async () => {

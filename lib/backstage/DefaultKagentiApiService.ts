@@ -44,7 +44,7 @@ export class DefaultKagentiApiService implements KagentiApiService {
       this.#track(response.data);
       return response;
     } catch (error) {
-      throw toBackstageError(error, request);
+      throw toBackstageError(error, { ...request, ...this.#cancelledBy(signal) });
     } finally {
       signal?.removeEventListener('abort', onCallerAbort);
       this.#inflight.delete(controller);
@@ -67,7 +67,7 @@ export class DefaultKagentiApiService implements KagentiApiService {
       if (response.body !== null) this.#trackBody(controller, response);
       return response;
     } catch (error) {
-      throw toBackstageError(error, request);
+      throw toBackstageError(error, { ...request, ...this.#cancelledBy(signal) });
     } finally {
       this.#inflight.delete(controller);
       // The caller's abort must still end the body: only a request that failed lets go of it.
@@ -90,6 +90,12 @@ export class DefaultKagentiApiService implements KagentiApiService {
       throw new TypeError('Give either userRef or credentials, not both: credentials already name the user');
     }
     return credentials === undefined ? userRef : userRefFromCredentials(credentials);
+  }
+
+  /** Who cancelled a request that failed now: close() (shutdown) or the caller's signal. */
+  #cancelledBy(signal: AbortSignal | undefined): { cancelledBy?: 'shutdown' | 'caller' } {
+    if (this.#closed) return { cancelledBy: 'shutdown' };
+    return signal?.aborted ? { cancelledBy: 'caller' } : {};
   }
 
   #assertOpen(request: { method: string; path: string }): void {

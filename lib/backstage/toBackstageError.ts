@@ -1,11 +1,14 @@
 import { ConflictError, InputError, NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
-import { isAxiosError } from 'axios';
+import { isAxiosError, isCancel } from 'axios';
+import { ManagerClosedError } from '../errors/ManagerClosedError';
 import { TokenRequestError } from '../errors/TokenRequestError';
 
 /** What failed, as the message names it: the method and the path below the base URL (no query). */
 export interface FailedKagentiRequest {
   method: string;
   path: string;
+  /** Who cancelled the request, when it was cancelled: the backend shutting down, or the caller's signal. */
+  cancelledBy?: 'shutdown' | 'caller';
 }
 
 type ErrorClass = new (message: string) => Error;
@@ -51,6 +54,12 @@ export function toBackstageError(error: unknown, request: FailedKagentiRequest):
   if (error instanceof TypeError) return error;
   const what = describe(request);
 
+  if (request.cancelledBy && isCancellation(error)) {
+    const why =
+      request.cancelledBy === 'shutdown' ? 'the Kagenti service is shutting down (the backend is stopping)' : 'by the caller';
+    return withHiddenCause(new ServiceUnavailableError(`${what} cancelled: ${why}`), error);
+  }
+
   if (error instanceof TokenRequestError) {
     return withHiddenCause(
       new ServiceUnavailableError(
@@ -86,4 +95,10 @@ export function toBackstageError(error: unknown, request: FailedKagentiRequest):
 
   const name = error instanceof Error ? error.name : typeof error;
   return withHiddenCause(new ServiceUnavailableError(`${what} failed (${name})`), error);
+}
+
+/** Whether `error` is a cancellation (axios', an AbortSignal's, or a closed token manager's), not a failure of Kagenti's. */
+function isCancellation(error: unknown): boolean {
+  // By name: an AbortSignal's DOMException may come from another realm than this module's Error.
+  return isCancel(error) || error instanceof ManagerClosedError || (error as { name?: unknown } | null)?.name === 'AbortError';
 }
