@@ -4,7 +4,6 @@ import {
   checkObject,
   describeRange,
   isNumberIn,
-  orDefault,
   type NumberRange,
 } from '../../lib/util/checks';
 
@@ -150,12 +149,3 @@ describe('checkObject', () => {
   });
 });
 
-describe('orDefault', () => {
-  it('gives the default for undefined', () => {
-    expect(orDefault(undefined, 30)).toBe(30);
-  });
-
-  it.each([null, 0, false, '', Number.NaN])('keeps %p, which is a value, not a missing one', value => {
-    expect(orDefault<unknown>(value, 'fallback')).toBe(value);
-  });
-});

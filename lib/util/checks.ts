@@ -43,8 +43,3 @@ export function checkObject(name: string, value: unknown): object {
   if (typeof value !== 'object' || value === null) throw new TypeError(`${name} must be an object`);
   return value;
 }
-
-/** The option's value, or its default when it is `undefined`. */
-export function orDefault<T>(value: T | undefined, fallback: T): T {
-  return value === undefined ? fallback : value;
-}
