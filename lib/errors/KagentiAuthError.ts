@@ -11,5 +11,8 @@ export abstract class KagentiAuthError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    // Enumerable, so that loggers that serialize an error's own fields (Backstage's logs a cause
+    // as JSON) show what failed and what to check: messages hold no secret by construction.
+    Object.defineProperty(this, 'message', { value: message, enumerable: true, writable: true, configurable: true });
   }
 }
