@@ -148,4 +148,3 @@ describe('checkObject', () => {
     expectTypeError(() => checkObject('httpClient', value), 'httpClient must be an object');
   });
 });
-
