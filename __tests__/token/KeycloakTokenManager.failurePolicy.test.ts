@@ -1,6 +1,6 @@
 import { runInThisContext } from 'node:vm';
-import { TokenRequestError } from '../../lib';
-import { flushPromises } from '../helpers/FakeClock';
+import { TokenRequestError, type Timers } from '../../lib';
+import { FakeClock, flushPromises } from '../helpers/FakeClock';
 import { managerFixture, tokenBody } from '../helpers/tokenEndpointMock';
 
 const settle = (promise: Promise<unknown>) =>
@@ -263,6 +263,35 @@ describe('KeycloakTokenManager failure policy', () => {
       await clock.advance(10_000);
       expect(endpoint.count).toBe(1);
       expect(manager.isFetching).toBe(false);
+    });
+
+    it('in the same turn as the time limit of a request: gives the timeout and neither plans nor logs a retry', async () => {
+      const clock = new FakeClock();
+      let atTimeLimit = (): void => undefined;
+      // The request's time limit (10 s) fires, and close() follows before anything else runs.
+      const timers: Timers = {
+        setTimeout: (callback, ms) =>
+          clock.setTimeout(() => {
+            callback();
+            if (ms === 10_000) atTimeLimit();
+          }, ms),
+        clearTimeout: handle => clock.clearTimeout(handle),
+      };
+      const { endpoint, logger, manager } = managerFixture({
+        now: clock.now,
+        timers,
+        timeoutMs: 10_000,
+        retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 100 },
+      });
+      atTimeLimit = () => manager.close();
+      endpoint.hold(); // never answered
+      const pending = settle(manager.getToken());
+      await clock.advance(10_000);
+      const outcome = await pending;
+      expect('error' in outcome && outcome.error).toMatchObject({ code: 'TOKEN_ENDPOINT_TIMEOUT' });
+      expect(logger.matching(/^Retrying/)).toEqual([]);
+      expect(clock.pendingTimers).toBe(0);
+      expect(endpoint.count).toBe(1);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { flushPromises } from '../helpers/FakeClock';
 import { MemoryTokenStore } from '../helpers/MemoryTokenStore';
 import { managerFixture, tokenBody } from '../helpers/tokenEndpointMock';
+import { trackUnhandledRejections } from '../helpers/unhandledRejections';
 
 describe('KeycloakTokenManager log lines', () => {
   describe('odd token lifetimes', () => {
@@ -116,6 +117,23 @@ describe('KeycloakTokenManager log lines', () => {
         error: expect.stringContaining('invalid_client (HTTP 401)') as string,
       });
       expect(manager.getCachedToken()).toBe('token-1');
+    });
+
+    it('without a logger, keeps the current token and leaves no unhandled rejection', async () => {
+      const unhandled = trackUnhandledRejections();
+      try {
+        const { endpoint, clock, manager } = managerFixture({ refreshAhead: 0.5, logger: undefined });
+        await manager.getToken();
+        clock.set(clock.now() + 200_000);
+        endpoint.reply([401, { error: 'invalid_client' }]);
+        expect(manager.getCachedToken()).toBe('token-1');
+        await flushPromises();
+        expect(manager.isFetching).toBe(false);
+        expect(manager.getCachedToken()).toBe('token-1');
+        expect(unhandled.reasons).toEqual([]);
+      } finally {
+        unhandled.dispose();
+      }
     });
 
     it('says nothing when close() ends the background refresh', async () => {

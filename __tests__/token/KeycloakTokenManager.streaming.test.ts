@@ -43,6 +43,19 @@ describe('KeycloakTokenManager.getTokenForStreaming', () => {
       expect(endpoint.count).toBe(2);
       expect(streamWarnings(logger)).toHaveLength(0);
     });
+
+    it('keeps the cached token, and warns once, when no fresh token would meet the minimum', async () => {
+      const { endpoint, clock, logger, manager } = managerFixture();
+      const start = clock.now();
+      await manager.getToken();
+      clock.set(start + 100_000); // 140 s left, over half of a fresh token's 240 s
+      await expect(manager.getTokenForStreaming(300_000)).resolves.toBe('token-1');
+      await expect(manager.getTokenForStreaming(300_000)).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(1);
+      const warnings = streamWarnings(logger);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].message).toContain('usable for 240 s, less than the 300 s asked for a stream');
+    });
   });
 
   describe('with a freshly fetched token', () => {

@@ -1,12 +1,12 @@
 import { CacheManager } from '@backstage/backend-defaults/cache';
 import { mockServices } from '@backstage/backend-test-utils';
-import { KeycloakTokenManager, type KeycloakTokenManagerOptions, type TokenStore } from '../../lib';
+import { KeycloakTokenManager, type KeycloakTokenManagerOptions, ManagerClosedError, type TokenStore } from '../../lib';
 import { TokenSealer } from '../../lib/store/TokenSealer';
 import { FakeClock, flushPromises } from '../helpers/FakeClock';
 import { MemoryTokenStore } from '../helpers/MemoryTokenStore';
 import { RecordingLogger } from '../helpers/RecordingLogger';
 import { findLeak, secretForms } from '../helpers/secretScan';
-import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT, TokenEndpointMock, tokenBody } from '../helpers/tokenEndpointMock';
+import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT, TokenEndpointMock, deferred, tokenBody } from '../helpers/tokenEndpointMock';
 
 const binding = { tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID };
 /** 300 s tokens, 60 s buffer: 240 s usable. */
@@ -317,6 +317,24 @@ describe('KeycloakTokenManager with a tokenStore', () => {
         accessToken: 'token-1',
       });
     });
+  });
+
+  it('ends a wait on the store at close(): the caller gets ManagerClosedError, not the stored token, and nothing is sent', async () => {
+    const { clock, endpoint, store, replica, plant } = fleet();
+    plant('shared-token', clock.now() + 100_000);
+    const gate = deferred<void>();
+    const get = store.get.bind(store);
+    store.get = async (key: string) => {
+      await gate.promise;
+      return get(key);
+    };
+    const manager = replica();
+    const pending = manager.getToken();
+    await flushPromises();
+    manager.close();
+    gate.resolve();
+    await expect(pending).rejects.toBeInstanceOf(ManagerClosedError);
+    expect(endpoint.count).toBe(0);
   });
 
   it('seals with tokenStoreSecret when given, not with the client secret', async () => {

@@ -217,6 +217,7 @@ export class KeycloakTokenManager {
 
   #maybeRefreshAhead(cached: CachedToken, now: number): void {
     const fraction = this.#settings.refreshAhead;
+    // Stryker disable next-line BooleanLiteral: with false as the fraction the start is the token's end, which a usable token has not reached
     if (fraction === false || this.#flights.inProgress) return;
     // A fleet sharing a store spreads its starts, so that one replica refreshes and the rest adopt.
     const start = this.#store
