@@ -19,6 +19,8 @@ const IN_PROCESS_SUITES = [
     'telemetry',
     'token',
     'axios',
+    'fetch',
+    'sse',
     'client',
     'backstage',
     'testing',
