@@ -320,4 +320,103 @@ describe('createAuthorizedFetch', () => {
     const typed: typeof fetch = createAuthorizedFetch(manager, { baseUrl: api.url });
     expect(typeof typed).toBe('function');
   });
+
+  describe('with a token source of its own', () => {
+    /** A token source that records what was asked of it. */
+    function source(overrides: Partial<TokenSource> = {}) {
+      const asked: string[] = [];
+      const tokens: TokenSource = {
+        getToken: async () => (asked.push('getToken'), 'fresh'),
+        getTokenForStreaming: async min => (asked.push(`stream ${min}`), 'long'),
+        invalidate: token => (asked.push(`invalidate ${token}`), true),
+        ...overrides,
+      };
+      return { asked, tokens };
+    }
+
+    it.each<[string, unknown]>([
+      ['null', null],
+      ['no invalidate', { getToken: () => 't' }],
+      ['no getToken', { invalidate: () => true }],
+    ])('refuses a token source with %s', (_name, tokens) => {
+      expect(() => createAuthorizedFetch(tokens as TokenSource, { baseUrl: api.url })).toThrow(
+        new TypeError('createAuthorizedFetch needs a token manager'),
+      );
+    });
+
+    it('uses a cached token without asking for one, but not for a stream', async () => {
+      const { asked, tokens } = source({ getCachedToken: () => 'cached' });
+      const fetch = createAuthorizedFetch(tokens, { baseUrl: api.url });
+      await fetch('/a');
+      await fetch('/b', { kagentiAuth: { minTokenLifetimeMs: 5 } });
+      expect(api.seen.map(bearer)).toEqual(['Bearer cached', 'Bearer long']);
+      expect(asked).toEqual(['stream 5']);
+    });
+
+    it('asks for a token when the source has no cached one', async () => {
+      const { asked, tokens } = source({ getCachedToken: () => undefined });
+      await createAuthorizedFetch(tokens, { baseUrl: api.url })('/a');
+      expect(asked).toEqual(['getToken']);
+    });
+
+    it('retries without recordRetry, logs the retry without the query, and records an error when the retry throws', async () => {
+      let calls = 0;
+      const outcomes: string[] = [];
+      const lines: unknown[] = [];
+      const { tokens } = source({
+        getToken: async () => {
+          calls++;
+          if (calls === 2) throw new Error('no second token');
+          return `t${calls}`;
+        },
+        recordRetry: outcome => outcomes.push(outcome),
+      });
+      const logger = { debug: (...args: unknown[]) => lines.push(args), info() {}, warn() {}, error() {} };
+      rejectOnce();
+      const fetch = createAuthorizedFetch(tokens, { baseUrl: api.url, logger });
+      await expect(fetch('/x?secret=1')).rejects.toThrow('no second token');
+      expect(outcomes).toEqual(['error']);
+      expect(lines).toEqual([
+        ['Request got 401 with a rejected token; retrying once with a fresh token', { request: `GET ${api.url}/x` }],
+      ]);
+
+      const { tokens: plain } = source();
+      rejectOnce();
+      expect((await createAuthorizedFetch(plain, { baseUrl: api.url })('/y')).status).toBe(200);
+    });
+
+    it('copes with body-less redirect and 401 answers from the underlying fetch, and retries a 401 after a redirect', async () => {
+      const { tokens } = source();
+      const answers = [
+        new Response(null, { status: 302, headers: { location: '/moved' } }),
+        new Response(null, { status: 401 }),
+        new Response('ok', { status: 200 }),
+      ];
+      const sent: string[] = [];
+      const fetch = createAuthorizedFetch(tokens, {
+        baseUrl: 'https://kagenti.test',
+        fetch: async (url, init) => {
+          sent.push(`${url as string} ${new Headers(init?.headers).get('authorization')}`);
+          return answers.shift()!;
+        },
+      });
+      expect((await fetch('/start')).status).toBe(200);
+      expect(sent).toEqual([
+        'https://kagenti.test/start Bearer fresh',
+        'https://kagenti.test/moved Bearer fresh',
+        'https://kagenti.test/moved Bearer fresh',
+      ]);
+    });
+
+    it("fails like fetch after too many redirects: TypeError('fetch failed')", async () => {
+      const { tokens } = source();
+      const fetch = createAuthorizedFetch(tokens, {
+        baseUrl: 'https://kagenti.test',
+        fetch: async () => new Response(null, { status: 307, headers: { location: '/again' } }),
+      });
+      const error = (await fetch('/loop').catch((e: unknown) => e)) as TypeError;
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toBe('fetch failed');
+    });
+  });
 });
