@@ -12,7 +12,7 @@ describe('readSseEvents', () => {
   it('parses events split anywhere across chunks, with names, ids, retry, multi-line data and CRLF', async () => {
     const text = ': a comment\r\nretry: 1500\r\nevent: status\r\nid: 7\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata: plain\n\n';
     const chunks = [...Buffer.from(text)].map(byte => Buffer.from([byte]));
-    expect(await collect(Readable.from(chunks))).toEqual([
+    expect(await collect(Readable.from(chunks))).toStrictEqual([
       { event: 'status', data: '{"a":\n1}', id: '7', retry: 1500 },
       { event: 'message', data: 'plain', retry: 1500 },
     ]);
@@ -21,20 +21,20 @@ describe('readSseEvents', () => {
   it('decodes a multi-byte character split between chunks', async () => {
     const bytes = Buffer.from('data: héllo ✓\n\n');
     const at = bytes.indexOf(Buffer.from('✓')) + 1;
-    expect(await collect(Readable.from([bytes.subarray(0, at), bytes.subarray(at)]))).toEqual([
+    expect(await collect(Readable.from([bytes.subarray(0, at), bytes.subarray(at)]))).toStrictEqual([
       { event: 'message', data: 'héllo ✓' },
     ]);
   });
 
   it('takes text chunks as they are', async () => {
-    expect(await collect(Readable.from(['event: a\ndata: 1\n\n', 'data: 2\n\n'], { objectMode: true }))).toEqual([
+    expect(await collect(Readable.from(['event: a\ndata: 1\n\n', 'data: 2\n\n'], { objectMode: true }))).toStrictEqual([
       { event: 'a', data: '1' },
       { event: 'message', data: '2' },
     ]);
   });
 
   it('yields nothing for an event the body ends in the middle of', async () => {
-    expect(await collect(Readable.from([Buffer.from('data: whole\n\ndata: cut off')]))).toEqual([
+    expect(await collect(Readable.from([Buffer.from('data: whole\n\ndata: cut off')]))).toStrictEqual([
       { event: 'message', data: 'whole' },
     ]);
   });
@@ -47,7 +47,7 @@ describe('readSseEvents', () => {
     }));
     try {
       const response = await fetch(`${server.url}/events`);
-      expect(await collect(response.body!)).toEqual([{ event: 'hello', data: 'world' }]);
+      expect(await collect(response.body!)).toStrictEqual([{ event: 'hello', data: 'world' }]);
     } finally {
       await server.close();
     }
@@ -63,7 +63,7 @@ describe('readSseEvents', () => {
     await new Promise(resolve => setImmediate(resolve));
     stream.destroy(new Error('upstream reset'));
     await expect(reading).rejects.toThrow('upstream reset');
-    expect(seen).toEqual(['first']);
+    expect(seen).toStrictEqual(['first']);
   });
 
   it('throws when the stream is destroyed without an error (shutdown), so a loop over it never hangs', async () => {

@@ -43,6 +43,6 @@ export async function* readSseEvents(source: SseSource): AsyncGenerator<SseEvent
     parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
     while (queue.length > 0) yield queue.shift()!;
   }
-  parser.feed(decoder.decode());
-  while (queue.length > 0) yield queue.shift()!;
+  // No final flush: an event ends at a blank line, which the decoder never holds back, so what a
+  // flush could add (the bytes of a cut multi-byte character) can never complete one.
 }
