@@ -21,6 +21,15 @@ describe('realTimers (the default Timers)', () => {
     expect(callback).not.toHaveBeenCalled();
   });
 
+  it('works where setTimeout hands back a plain number with no unref (a browser-like runtime or a shim)', () => {
+    const setTimeoutSpy = jest.spyOn(globalThis, 'setTimeout').mockReturnValue(7 as unknown as NodeJS.Timeout);
+    try {
+      expect(realTimers.setTimeout(() => undefined, 100)).toBe(7);
+    } finally {
+      setTimeoutSpy.mockRestore();
+    }
+  });
+
   it('returns a handle that does not hold the process open', () => {
     const handle = realTimers.setTimeout(() => undefined, 100) as NodeJS.Timeout;
     expect(handle.hasRef()).toBe(false);
