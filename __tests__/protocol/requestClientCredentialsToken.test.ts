@@ -94,6 +94,58 @@ describe('requestClientCredentialsToken', () => {
     ).resolves.toEqual({ accessToken: 'token-1', expiresIn: 300 });
   });
 
+  it('reads the headers of an answer whatever the case of their names', async () => {
+    const error = await rejection<TokenRequestError>(
+      send(answer(503, '<html>busy</html>', { 'Content-Type': 'text/html', 'Retry-After': '3' })),
+    );
+    expect(error.message).toBe(
+      `Token request to ${ENDPOINT} failed: HTTP 503 (content-type text/html). Keycloak or a proxy in front of it failed; this may pass on its own.`,
+    );
+    expect(error.retryAfterMs).toBe(3000);
+  });
+
+  describe('from a stand-in httpClient whose answers are not axios responses', () => {
+    const sendWith = (answer: { status: number; data: unknown; headers?: unknown }) =>
+      requestClientCredentialsToken({
+        tokenEndpoint: ENDPOINT,
+        authentication: { headers: {}, form: { client_id: 'boost' }, secrets: [] },
+        httpClient: { request: async () => answer } as unknown as AxiosInstance,
+        timeoutMs: 5000,
+        timers: idleTimers,
+        now: () => 0,
+      });
+
+    it('judges an error answer with no headers at all as having no content-type and no Retry-After', async () => {
+      const error = await rejection<TokenRequestError>(sendWith({ status: 503, data: 'down' }));
+      expect(error).toBeInstanceOf(TokenRequestError);
+      expect(error.code).toBe('TOKEN_ENDPOINT_HTTP_ERROR');
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: HTTP 503 (no content-type). Keycloak or a proxy in front of it failed; this may pass on its own.`,
+      );
+      expect(error.retryAfterMs).toBeUndefined();
+    });
+
+    it('reads headers given as a plain object by their lower-case names', async () => {
+      const error = await rejection<TokenRequestError>(
+        sendWith({ status: 429, data: '', headers: { 'content-type': 'text/plain', 'retry-after': '7' } }),
+      );
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: HTTP 429 (content-type text/plain). Keycloak is rate limiting this client; requests are retried later.`,
+      );
+      expect(error.retryAfterMs).toBe(7000);
+    });
+
+    it('takes a header whose value is not one string as absent', async () => {
+      const error = await rejection<TokenRequestError>(
+        sendWith({ status: 503, data: '', headers: { 'content-type': ['text/html', 'text/plain'], 'retry-after': 7 } }),
+      );
+      expect(error.message).toBe(
+        `Token request to ${ENDPOINT} failed: HTTP 503 (no content-type). Keycloak or a proxy in front of it failed; this may pass on its own.`,
+      );
+      expect(error.retryAfterMs).toBeUndefined();
+    });
+  });
+
   it('rejects with the signal reason when the caller aborts a request in flight, and aborts the HTTP call', async () => {
     const caller = new AbortController();
     let httpSignal: AbortSignal | undefined;

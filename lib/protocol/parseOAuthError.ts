@@ -10,6 +10,7 @@ export interface OAuthError {
 
 /** The OAuth error in a parsed JSON body, or `undefined` when it holds none (no non-empty string `error`). */
 export function parseOAuthError(body: unknown, redactor: Redactor): OAuthError | undefined {
+  // Stryker disable next-line ConditionalExpression,StringLiteral: an empty error is also refused below, once serverText gives ''
   if (!isRecord(body) || typeof body.error !== 'string' || body.error === '') return undefined;
   const error = serverText(body.error, redactor, 100);
   // Nothing but white space or control characters names no error.

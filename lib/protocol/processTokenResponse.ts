@@ -62,7 +62,9 @@ function redirectFailure(response: TokenHttpResponse, { fail, redactor }: TokenR
 function errorStatusFailure(body: JsonBody, response: TokenHttpResponse, context: TokenResponseContext): TokenRequestError {
   const { status } = response;
   const retryAfterMs = parseRetryAfter(response.header('retry-after'), context.now);
+  // Stryker disable next-line ConditionalExpression: TokenRequestError leaves out a retryAfterMs of undefined
   const extra = { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  // Stryker disable next-line ConditionalExpression: an empty or non-JSON body has no value, and parseOAuthError finds no error in none
   const oauthError = body.kind === 'json' ? parseOAuthError(body.value, context.redactor) : undefined;
   if (oauthError) return oauthFailure(oauthError, response, context, extra);
   return context.fail(
@@ -150,6 +152,7 @@ function describeType(response: TokenHttpResponse, { redactor }: TokenResponseCo
 /** Local time, and the server's `Date` when it sent a valid one. */
 function clockOf(response: TokenHttpResponse, now: number): { now: number; serverDate?: number } {
   const value = response.header('date');
+  // Stryker disable next-line ConditionalExpression: Date.parse(undefined) is NaN too
   const serverDate = value === undefined ? Number.NaN : Date.parse(value);
   return Number.isNaN(serverDate) ? { now } : { now, serverDate };
 }

@@ -37,6 +37,7 @@ export async function sendTokenRequest(request: TokenHttpRequest): Promise<Token
   });
   stopped.catch(() => undefined);
   let didTimeOut = false;
+  // Stryker disable next-line OptionalChaining: onAbort is only added as a listener of request.signal, so it is set
   const onAbort = () => controller.abort(request.signal?.reason);
   request.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = request.timers.setTimeout(() => {

@@ -99,6 +99,13 @@ describe('isClientAuthentication', () => {
   ])('refuses %p', value => {
     expect(isClientAuthentication(value)).toBe(false);
   });
+
+  it.each([
+    ['an array holding a method name', ['client_secret_post']],
+    ['an object whose text is a method name', { toString: (): string => 'private_key_jwt' }],
+  ])('refuses %s, though it would find the method as a property key', (_name, value) => {
+    expect(isClientAuthentication(value)).toBe(false);
+  });
 });
 
 describe('checkClientAuthentication', () => {

@@ -25,6 +25,7 @@ export function clientSecretJwt(options: ClientSecretJwtOptions): ClientAuthenti
     method: 'client_secret_jwt',
     async prepare({ now }) {
       const value = await secret();
+      // Stryker disable next-line StringLiteral: Buffer.from reads a string as UTF-8 when the encoding is empty
       const key = createSecretKey(Buffer.from(value, 'utf8'));
       const assertion = signJwt({ alg: algorithm }, assertionClaims(clientId, audience, now, lifetimeSeconds), key);
       return {
@@ -32,6 +33,7 @@ export function clientSecretJwt(options: ClientSecretJwtOptions): ClientAuthenti
         form: { client_id: clientId, client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: assertion },
         secrets: [
           ...secretEncodings(value),
+          // Stryker disable next-line StringLiteral: Buffer.from reads a string as UTF-8 when the encoding is empty
           Buffer.from(value, 'utf8').toString('base64url'),
           assertion,
           assertion.slice(assertion.lastIndexOf('.') + 1),

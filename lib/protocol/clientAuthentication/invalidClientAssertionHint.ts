@@ -28,7 +28,8 @@ export function invalidClientAssertionHint(
     time +=
       skewSeconds === 0
         ? ", the same second as the server's Date"
-        : `, the server's Date is ${new Date(clock.serverDate).toISOString()} (this host is ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'behind' : 'ahead'})`;
+        : // Stryker disable next-line EqualityOperator: a skew of 0 took the branch above, so > 0 and >= 0 agree here
+          `, the server's Date is ${new Date(clock.serverDate).toISOString()} (this host is ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'behind' : 'ahead'})`;
   }
   checks.push(`${time}; Keycloak refuses an iat more than 15 s ahead or an expired exp`);
   return `Check ${checks.join('; ')}.`;

@@ -57,6 +57,7 @@ export function privateKeyJwt(options: PrivateKeyJwtOptions): ClientAuthenticato
       const { key, algorithm, keyId } = await keyFor();
       const kid = options.keyId ?? keyId;
       const assertion = signJwt(
+        // Stryker disable next-line ConditionalExpression: a kid of undefined is left out of the header's JSON anyway
         { alg: algorithm, ...(kid !== undefined ? { kid } : {}) },
         assertionClaims(clientId, audience, now, lifetimeSeconds),
         key,
@@ -81,7 +82,9 @@ export function privateKeyJwtFromOptions({ tokenEndpoint, clientId, options }: C
     tokenEndpoint,
     clientId,
     privateKey: options.privateKey as PrivateKeySource,
+    // Stryker disable next-line ConditionalExpression: a keyId of undefined falls back to the JWK's kid, as a missing one does
     ...(privateKeyId !== undefined ? { keyId: privateKeyId } : {}),
+    // Stryker disable next-line ConditionalExpression: an algorithm of undefined is the key's natural one, as a missing one is
     ...(signingAlgorithm !== undefined ? { algorithm: signingAlgorithm as AsymmetricSigningAlgorithm } : {}),
     ...assertionSettings(tokenEndpoint, options),
   });

@@ -16,6 +16,7 @@ export function unavailable(
   return new TokenRequestError(`Token request to ${endpoint} not sent: ${problem}`, {
     code,
     tokenEndpoint: endpoint,
+    // Stryker disable next-line ConditionalExpression: KagentiAuthError drops a cause of undefined, as if none were given
     ...(cause !== undefined ? { cause } : {}),
   });
 }
