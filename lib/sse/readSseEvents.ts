@@ -4,7 +4,7 @@ import { createParser } from 'eventsource-parser';
 export interface SseEvent {
   /** The `event` field; `message` when the server named none. */
   event: string;
-  /** The `data` lines, joined with "\n". */
+  /** The `data` lines, joined with line feeds. */
   data: string;
   /** The `id` field, when the event has one. */
   id?: string;
