@@ -408,6 +408,21 @@ describe('createAuthorizedFetch', () => {
       ]);
     });
 
+    it('logs a retried request without userinfo, query or fragment', async () => {
+      const lines: unknown[] = [];
+      const logger = { debug: (...args: unknown[]) => lines.push(args), info() {}, warn() {}, error() {} };
+      const answers = [new Response(null, { status: 401 }), new Response('ok', { status: 200 })];
+      const fetch = createAuthorizedFetch(source().tokens, {
+        allowedOrigins: ['https://kagenti.test'],
+        logger,
+        fetch: async () => answers.shift()!,
+      });
+      await fetch('https://user:pw@kagenti.test/x?q=1#frag');
+      expect(lines).toEqual([
+        ['Request got 401 with a rejected token; retrying once with a fresh token', { request: 'GET https://kagenti.test/x' }],
+      ]);
+    });
+
     it("fails like fetch after too many redirects: TypeError('fetch failed')", async () => {
       const { tokens } = source();
       const fetch = createAuthorizedFetch(tokens, {

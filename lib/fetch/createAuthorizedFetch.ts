@@ -92,7 +92,7 @@ async function authorized(context: Context, parts: RequestParts, hops: number, r
   // The unread 401 body would otherwise hold its connection.
   await response.body?.cancel();
   context.logger?.debug('Request got 401 with a rejected token; retrying once with a fresh token', {
-    request: `${init.method} ${url.split('?')[0]}`,
+    request: describeUrl(init.method, url),
   });
   return retryOnce(context, parts, hops);
 }
@@ -117,4 +117,10 @@ function tokenFor(tokens: TokenSource, { options, init }: RequestParts): string 
   }
   const wait = init.signal ? { signal: init.signal } : {};
   return min === undefined ? tokens.getToken(wait) : tokens.getTokenForStreaming(min, wait);
+}
+
+/** `METHOD origin/path` for a log line: no userinfo, query or fragment, which may hold anything. */
+function describeUrl(method: string, url: string): string {
+  const { origin, pathname } = new URL(url);
+  return `${method} ${origin}${pathname}`;
 }
