@@ -86,6 +86,56 @@ describe('TokenCache', () => {
     });
   });
 
+  describe('the adoption floor', () => {
+    it('starts below any time', () => {
+      expect(new TokenCache().floor).toBe(-Infinity);
+    });
+
+    it('rises to when the rejected token was taken in', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.reject('token-1');
+      expect(cache.floor).toBe(7_000);
+    });
+
+    it('rises to when the token was issued when it does not say when it was taken in', () => {
+      const cache = new TokenCache();
+      cache.fill(token('token-1', 10_000));
+      cache.reject('token-1');
+      expect(cache.floor).toBe(5_000);
+    });
+
+    it('rises on dropAll as on a rejection', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.dropAll();
+      expect(cache.floor).toBe(7_000);
+    });
+
+    it('stays where it was for a rejection of a token that is not the cached one', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-2'), takenAt: 7_000 });
+      cache.reject('token-1');
+      expect(cache.floor).toBe(-Infinity);
+    });
+
+    it('never falls: a later rejection of a token taken in earlier leaves it', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-2'), takenAt: 9_000 });
+      cache.reject('token-2');
+      cache.fill({ ...token('token-1'), takenAt: 8_000 });
+      cache.reject('token-1');
+      expect(cache.floor).toBe(9_000);
+    });
+
+    it('stays where it was when close empties the cache', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.empty();
+      expect(cache.floor).toBe(-Infinity);
+    });
+  });
+
   describe('empty', () => {
     it('drops the cached token without judging it', () => {
       const cache = new TokenCache();

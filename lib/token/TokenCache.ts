@@ -1,4 +1,4 @@
-import type { UsableToken } from '../util/UsableToken';
+import { issuedAt, type UsableToken } from '../util/UsableToken';
 import { isUsable } from './expiryPolicy';
 
 /** A token in this process' cache. */
@@ -7,15 +7,19 @@ export interface CachedToken extends UsableToken {
   fromStore?: boolean;
   /** With a token store: this manager's random start of refresh-ahead for this token. */
   refreshAt?: number;
+  /** When this process took the token in (fetched or adopted it), epoch ms. */
+  takenAt?: number;
 }
 
 /**
- * The one token this process hands out, and the last one it saw rejected. Dropping is
- * compare-and-invalidate: a late 401 for an old token cannot throw away a newer one.
+ * The one token this process hands out, and what it learnt from rejections: the last token
+ * rejected, and the adoption floor. Dropping is compare-and-invalidate: a late 401 for an old
+ * token cannot throw away a newer one.
  */
 export class TokenCache {
   #token?: CachedToken | undefined;
   #rejected?: string;
+  #floor = -Infinity;
 
   /** The cached token, usable or not. */
   get token(): CachedToken | undefined {
@@ -25,6 +29,16 @@ export class TokenCache {
   /** The last token rejected or invalidated: never adopted from the store, whatever it holds. */
   get rejected(): string | undefined {
     return this.#rejected;
+  }
+
+  /**
+   * The adoption floor (epoch ms): a stored token whose request was sent at or before it is never
+   * adopted. It is when this process took in the last token it saw rejected or invalidated: any
+   * token issued before then is at least as old as that one, and is what a store replaying
+   * captured entries would offer.
+   */
+  get floor(): number {
+    return this.#floor;
   }
 
   /** The cached token if it may be handed out at `now`. */
@@ -44,13 +58,20 @@ export class TokenCache {
   reject(accessToken: string): boolean {
     this.#rejected = accessToken;
     if (this.#token?.accessToken !== accessToken) return false;
-    this.#token = undefined;
+    this.#drop(this.#token);
     return true;
   }
 
   /** Drops whatever is cached, remembering it as rejected. */
   dropAll(): void {
-    if (this.#token) this.#rejected = this.#token.accessToken;
+    if (this.#token) {
+      this.#rejected = this.#token.accessToken;
+      this.#drop(this.#token);
+    }
+  }
+
+  #drop(token: CachedToken): void {
+    this.#floor = Math.max(this.#floor, token.takenAt ?? issuedAt(token));
     this.#token = undefined;
   }
 

@@ -75,14 +75,21 @@ export class TokenSupplier {
     const stored = await store.read();
     if (flight.signal.aborted) return undefined;
     const now = fetch.now();
-    if (!isAdoptable(stored, { now, cached: cache.token, rejected: cache.rejected, minRemainingMs: flight.minRemainingMs })) {
+    const context = {
+      now,
+      cached: cache.token,
+      rejected: cache.rejected,
+      floor: cache.floor,
+      minRemainingMs: flight.minRemainingMs,
+    };
+    if (!isAdoptable(stored, context)) {
       return undefined;
     }
     this.parts.logger?.debug('Adopted the Keycloak token from the token store', {
       clientId: fetch.clientId,
       usableForMs: stored.usableUntil - now,
     });
-    return { ...stored, fromStore: true };
+    return { ...stored, fromStore: true, takenAt: now };
   }
 
   #toCached({ response, sentAt }: FetchedToken): CachedToken {
@@ -93,6 +100,7 @@ export class TokenSupplier {
       expiresIn: response.expiresIn,
       usableForMs: usableLifetimeMs,
     });
-    return { accessToken: response.accessToken, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs };
+    const takenAt = this.parts.fetch.now();
+    return { accessToken: response.accessToken, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs, takenAt };
   }
 }
