@@ -159,7 +159,7 @@ function readRefreshAhead(value: number | false | undefined): number | false {
 
 function storeSettings(options: KeycloakTokenManagerOptions, authenticator: ClientAuthenticator): ManagerSettings['store'] {
   const method = authenticator.method;
-  const secret = options.tokenStoreSecret ?? tokenStoreSecretFor(method, options);
+  const secret = options.tokenStoreSecret ?? tokenStoreSecretFor(method, options, options.tokenEndpoint);
   if (secret === undefined) {
     throw new TypeError(
       `tokenStore with ${method} needs tokenStoreSecret: a ${method === 'client_assertion' ? 'rotating client assertion' : 'private key function'} is no stable secret to seal stored tokens with`,

@@ -1,6 +1,7 @@
 import { TokenRequestError, type TokenRequestErrorCode } from '../../errors/TokenRequestError';
 import { describeEndpoint } from '../../util/describeEndpoint';
 import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
+import { credentialFileSource } from './credentialFile';
 
 /** Gives the credential for one attempt, or rejects with a `TokenRequestError` that says why not. */
 export type SecretSource = () => Promise<string>;
@@ -50,9 +51,20 @@ export function clientSecretSource(tokenEndpoint: string, clientSecret: string |
   };
 }
 
-/** The `clientSecret` option as a source, for the methods that use it. */
+/** The `clientSecret` or `clientSecretFile` option as a source, for the methods that use one. */
 export function clientSecretFromOptions({ tokenEndpoint, options }: ClientAuthenticationContext): SecretSource {
-  const { clientSecret } = options;
+  const { clientSecret, clientSecretFile } = options;
+  if (clientSecretFile !== undefined) {
+    if (typeof clientSecretFile !== 'string' || !clientSecretFile)
+      throw new TypeError('clientSecretFile must be a non-empty path');
+    return credentialFileSource(tokenEndpoint, {
+      option: 'clientSecretFile',
+      path: clientSecretFile,
+      code: 'CLIENT_SECRET_UNAVAILABLE',
+      mounted: 'the Secret',
+      volume: 'the Secret volume',
+    });
+  }
   if (!((typeof clientSecret === 'string' && clientSecret.length > 0) || typeof clientSecret === 'function')) {
     throw new TypeError('clientSecret must be a non-empty string or a function returning one');
   }
