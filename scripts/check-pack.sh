@@ -55,8 +55,9 @@ node -e "
   require('@boost/kagenti-auth/testing');
   console.log('core and testing entries load without Backstage or OpenTelemetry installed');
 "
-# The Backstage entry's optional peers, as a Backstage backend has them.
-backstage_peers="$(cd "$repo" && node -p "['@backstage/backend-plugin-api', '@backstage/errors'].map(p => p + '@' + require(p + '/package.json').version).join(' ')")"
+# The Backstage entry's optional peers, as a Backstage backend has them, and jest's types, which the
+# /backstage/testing entry's mock type names (as Backstage's own test utilities do).
+backstage_peers="$(cd "$repo" && node -p "['@backstage/backend-plugin-api', '@backstage/errors', '@types/jest'].map(p => p + '@' + require(p + '/package.json').version).join(' ')")"
 # shellcheck disable=SC2086
 npm install --prefer-offline --no-audit --no-fund --silent $backstage_peers >/dev/null
 for specifier in $specifiers; do
