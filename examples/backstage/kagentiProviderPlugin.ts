@@ -2,8 +2,7 @@ import type { Readable } from 'node:stream';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { kagentiApiClientServiceRef } from '../../lib/backstage';
-import { readSseEvents } from '../../lib';
+import { kagentiApiClientServiceRef, relayEventStream } from '../../lib/backstage';
 
 // Express 4 does not pass a rejected promise to the error handler by itself.
 const route =
@@ -61,11 +60,9 @@ export const kagentiProviderPlugin = createBackendPlugin({
               credentials: await httpAuth.credentials(req),
               signal: disconnected.signal,
             });
-            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-            for await (const event of readSseEvents(response.data)) {
-              res.write(`event: ${event.event}\ndata: ${event.data}\n\n`);
-            }
-            res.end();
+            // Ends with either side, also when the backend stops (never `.pipe()`), and never throws: once
+            // the events have started, a failure cannot become an error response anyway.
+            await relayEventStream(response.data, res);
           }),
         );
 
