@@ -49,7 +49,7 @@ export const kagentiProviderPlugin = createBackendPlugin({
             if (typeof message !== 'string' || typeof agent !== 'string') {
               throw new InputError('message and agent must be strings');
             }
-            // A browser that goes away ends the upstream stream too.
+            // A browser that goes away before Kagenti answers cancels the request (relayEventStream covers after).
             const disconnected = new AbortController();
             res.on('close', () => disconnected.abort());
             const response = await kagenti.requestCore<Readable>({
@@ -60,8 +60,8 @@ export const kagentiProviderPlugin = createBackendPlugin({
               credentials: await httpAuth.credentials(req),
               signal: disconnected.signal,
             });
-            // Ends with either side, also when the backend stops (never `.pipe()`), and never throws: once
-            // the events have started, a failure cannot become an error response anyway.
+            // Ends with either side, also when the backend stops (never `.pipe()`); its `no-transform` keeps
+            // Backstage's gzip from holding events back; it never throws (once events flow, no error response can follow).
             await relayEventStream(response.data, res);
           }),
         );
