@@ -41,9 +41,11 @@ interface Setup {
   backend?: BackendProcess;
 }
 
-async function setUp(options: { secretGiven?: string } = {}): Promise<Setup> {
+async function setUp(options: { secretGiven?: string; keycloakDown?: boolean } = {}): Promise<Setup> {
   const keycloak = await startFakeKeycloak({ clientId: CLIENT_ID, clientSecret: newSecret(), expiresInSeconds: 3_600 });
   const kagenti = await startFakeKagentiApi({ tokens: keycloak });
+  // Closed before the backend starts (and after the Kagenti fake got its port): its port refuses connections.
+  if (options.keycloakDown) await keycloak.close();
   kagenti.respond('GET', '/api/v1/agents', { json: { items: AGENTS } });
   kagenti.respond('POST', '/api/v1/agents/weather/chat/stream', { sse: CHAT_EVENTS });
   // A reply still being written: one event, then the stream stays open.
@@ -61,9 +63,10 @@ function envOf({ keycloak, kagenti, secret }: Setup): Record<string, string> {
   };
 }
 
-const setups: Record<'working' | 'refused' | 'failing', Setup | undefined> = {
+const setups: Record<'working' | 'refused' | 'down' | 'failing', Setup | undefined> = {
   working: undefined,
   refused: undefined,
+  down: undefined,
   failing: undefined,
 };
 const started = (name: keyof typeof setups): Required<Setup> => {
@@ -79,6 +82,7 @@ beforeAll(async () => {
   const child = compiled;
   setups.working = await setUp();
   setups.refused = await setUp({ secretGiven: newSecret() });
+  setups.down = await setUp({ keycloakDown: true });
   setups.failing = await setUp();
   // Started side by side: loading Backstage is most of the time.
   const all = Object.values(setups) as Setup[];
@@ -255,6 +259,22 @@ describe('when Keycloak refuses the secret from the environment', () => {
 
       expectSafe503(answer, setup, /could not get a Keycloak token for its service account \(TOKEN_ENDPOINT_OAUTH_ERROR\)/);
       expect(setup.keycloak.requests.map(r => r.status)).toEqual([401]);
+      expect(setup.kagenti.requests).toEqual([]);
+      expectNoneOf(setup.backend.output(), secretsOf(setup));
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('when Keycloak is down', () => {
+  it(
+    'answers 503 once its port refused every attempt, with a body and logs that hold no secret, token or Basic header',
+    async () => {
+      const setup = started('down');
+
+      const answer = await call(`${setup.backend.url}/api/kagenti-provider/agents`, { headers: CALLER });
+
+      expectSafe503(answer, setup, /could not get a Keycloak token for its service account \(TOKEN_ENDPOINT_UNREACHABLE\)/);
       expect(setup.kagenti.requests).toEqual([]);
       expectNoneOf(setup.backend.output(), secretsOf(setup));
     },
