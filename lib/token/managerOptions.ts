@@ -78,6 +78,12 @@ export interface KeycloakTokenManagerOptions extends ClientAuthenticationOptions
 export interface GetTokenOptions {
   /** Releases this caller when aborted; a fetch that others share goes on. */
   signal?: AbortSignal;
+  /**
+   * For `getTokenForStreaming`: the minimum is a preference (a default), not a need. When a
+   * fresh token could not meet it either (Keycloak's tokens are shorter), the cached token serves
+   * while usable, with no warning and no early fetch.
+   */
+  bestEffort?: boolean;
 }
 
 /** The options once checked, with defaults applied and the client authentication built. */

@@ -2,7 +2,8 @@ import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAut
 import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
 import { credentialFileSource } from './credentialFile';
 import { invalidClientAssertionHint } from './invalidClientAssertionHint';
-import { unavailable, type SecretSource } from './secretSource';
+import { currentCredentialOf, unavailable, type SecretSource } from './secretSource';
+import { credentialDigest } from './credentialDigest';
 
 /** Where an external assertion comes from: a function, or a file read per request. */
 export type ClientAssertionSource = { clientAssertion: () => string | Promise<string> } | { clientAssertionFile: string };
@@ -55,9 +56,11 @@ export function clientAssertion(assertion: SecretSource): ClientAuthenticator {
         headers: {},
         form: { client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: value },
         secrets: [value, value.slice(value.lastIndexOf('.') + 1)],
+        credential: credentialDigest(value),
         invalidClientHint: clock => invalidClientAssertionHint('client_assertion', undefined, clock),
       };
     },
+    ...currentCredentialOf(assertion),
   };
 }
 
