@@ -44,15 +44,18 @@ const NEW_AUDIENCE = 'kagenti-tools';
 const RETRY_AFTER_SECONDS = 2;
 
 /**
- * The schedule for a run of `durationMs` with tokens of `ttlMs`: Redis killed and restarted;
- * Keycloak hanging, then answering 503 with Retry-After, each briefly and inside a refresh-ahead
- * window; every token revoked; the audience Kagenti requires grown (Keycloak first, Kagenti after);
- * the secret rotated with a grace period (Keycloak first, the file after, the old secret refused
- * once the grace ends); and a Keycloak hang longer than a token lives. The last stretch is calm.
+ * The schedule for a run of `durationMs` with tokens of `ttlMs`: Keycloak hanging, then answering
+ * 503 with Retry-After, each briefly and inside a refresh-ahead window; every token revoked; the
+ * audience Kagenti requires grown (Keycloak first, Kagenti after); the secret rotated with a grace
+ * period (Keycloak first, the file after, the old secret refused once the grace ends); Redis killed
+ * and restarted; and a Keycloak hang longer than a token lives. The last stretch is calm.
+ *
+ * Redis goes down late: Backstage's Redis client does not come back after a restart (see the
+ * soak's record in TESTING.md), so everything before it runs with the store shared.
  */
 export function chaosPlan(durationMs: number, ttlMs: number): ChaosStep[] {
   const at = (fraction: number) => Math.round(durationMs * fraction);
-  const redisDown = at(0.1);
+  const redisDown = at(0.68);
   const audience = at(0.5);
   const rotation = at(0.58);
   const graceSeconds = Math.round((0.75 * ttlMs) / 1000);
@@ -89,7 +92,7 @@ export function chaosPlan(durationMs: number, ttlMs: number): ChaosStep[] {
     },
     { atMs: rotation + Math.round(0.2 * ttlMs), name: 'the secret file gets the new secret', run: c => c.secretFileRotated() },
     {
-      atMs: at(0.7),
+      atMs: at(0.75),
       name: 'Keycloak hangs (longer than a token lives)',
       outage: { lengthMs: Math.round(1.25 * ttlMs), start: c => c.keycloakHang() },
     },

@@ -89,7 +89,8 @@ const options = JSON.parse(process.env.FLEET_REPLICA_OPTIONS ?? '{}') as FleetRe
 const send = (message: unknown) => process.send?.(message);
 const report: ReplicaReport = { tokenRequests: 0, retries401: 0, logged: {}, uncaughtExceptions: {}, unhandledRejections: {} };
 const tally = (counts: Record<string, number>, key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
-const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300);
+const describeError = (error: unknown) =>
+  (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300);
 
 // As a Backstage backend does: the process lives on, and the soak counts what reached here.
 process.on('uncaughtException', error => tally(report.uncaughtExceptions, describeError(error)));
@@ -193,7 +194,8 @@ async function main(): Promise<void> {
       signal: AbortSignal.timeout(options.requestTimeoutMs),
     });
     const body = await response.text();
-    if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}: ${body.slice(0, 120)}`), { status: response.status });
+    if (!response.ok)
+      throw Object.assign(new Error(`HTTP ${response.status}: ${body.slice(0, 120)}`), { status: response.status });
   };
 
   function failure(error: unknown, dueAt: number, via: FailedRequest['via'], id: string): FailedRequest {

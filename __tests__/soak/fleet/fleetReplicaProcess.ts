@@ -1,11 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type {
-  FleetReplicaOptions,
-  ReplicaReport,
-  ReplicaSnapshot,
-  ReplicaTrafficResult,
-} from './fleetReplica';
+import type { FleetReplicaOptions, ReplicaReport, ReplicaSnapshot, ReplicaTrafficResult } from './fleetReplica';
 
 export type { FailedRequest, FleetReplicaOptions, ReplicaReport, ReplicaSnapshot, ReplicaTrafficResult } from './fleetReplica';
 

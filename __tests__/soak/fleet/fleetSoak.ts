@@ -168,18 +168,21 @@ async function main(): Promise<void> {
       );
     }, 5_000);
     const progress = setInterval(() => {
-      void tokenServer.stats().then(stats =>
-        log(
-          `+${seconds(Date.now() - trafficStart)} s: ${stats.tokenRequests.total} token requests, ${stats.issued} issued; ` +
-            `Kagenti answers so far ${JSON.stringify(tally.byStatus)}; Redis keys ${JSON.stringify(redisKeys.at(-1)?.keys)}`,
-        ),
-      );
+      void tokenServer
+        .stats()
+        .then(stats =>
+          log(
+            `+${seconds(Date.now() - trafficStart)} s: ${stats.tokenRequests.total} token requests, ${stats.issued} issued; ` +
+              `Kagenti answers so far ${JSON.stringify(tally.byStatus)}; Redis keys ${JSON.stringify(redisKeys.at(-1)?.keys)}`,
+          ),
+        );
     }, 30_000);
     const record = (name: string, note?: string) => {
       const atS = seconds(Date.now() - trafficStart);
       executed.push({ atS, name, ...(note ? { note } : {}) });
       log(`+${atS} s: ${name}${note ? ` (${note})` : ''}`);
     };
+    const heals: Promise<void>[] = [];
     const runStep = async (step: ChaosStep) => {
       if (!('outage' in step)) {
         record(step.name, (await step.run(controls)) ?? undefined);
@@ -192,10 +195,14 @@ async function main(): Promise<void> {
       await step.outage.start(controls);
       const startMs = Date.now() - trafficStart;
       record(step.name);
-      await sleep(step.outage.lengthMs);
-      await controls.keycloakHeal();
-      outages.push({ name: step.name, startMs, endMs: Date.now() - trafficStart });
-      record('Keycloak answers again');
+      // Healed in the background, so that the steps after it keep their times.
+      heals.push(
+        sleep(step.outage.lengthMs).then(async () => {
+          await controls.keycloakHeal();
+          outages.push({ name: step.name, startMs, endMs: Date.now() - trafficStart });
+          record('Keycloak answers again');
+        }),
+      );
     };
     try {
       for (const step of plan) {
@@ -203,6 +210,7 @@ async function main(): Promise<void> {
         if (wait > 0) await sleep(wait);
         await runStep(step);
       }
+      await Promise.all(heals);
       const calmFromMs = Date.now() - trafficStart;
       const results = await Promise.all(traffic);
       log('traffic done; collecting');
@@ -276,7 +284,7 @@ function classify(failure: FailedRequest, replica: string, input: ReportInput): 
   const cause =
     outage && tokenUnavailable
       ? `${outage.name}: no usable token left, ${what}`
-      : `unexpected: ${what}${failure.heldUsableToken ? ', while holding a usable token' : ''}${outage ? ` during "${outage.name}"` : ''}`;
+      : `unexpected: ${what}${failure.heldUsableToken ? ', while holding a usable token' : ''}${outage ? ` during or just after "${outage.name}"` : ''}`;
   return { ...failure, replica, dueAtS: seconds(dueAtMs), failedAtS: seconds(failedAtMs), cause };
 }
 
@@ -355,7 +363,11 @@ function buildReport(input: ReportInput) {
     succeeded: requests - failures.length,
     failed: failures.length,
     excused: { count: excused.length, byCause: countBy(excused, failure => failure.cause) },
-    unexpected: { count: unexpected.length, byCause: countBy(unexpected, failure => failure.cause), first: unexpected.slice(0, 20) },
+    unexpected: {
+      count: unexpected.length,
+      byCause: countBy(unexpected, failure => failure.cause),
+      first: unexpected.slice(0, 20),
+    },
     failureSpans: spans(failures),
     tokenServer: {
       tokenRequests: input.tokenRequestsTotal,
