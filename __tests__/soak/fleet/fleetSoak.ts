@@ -381,6 +381,15 @@ function buildReport(input: ReportInput) {
       issuedPerLifetime: Math.round((issuedInRun / windows) * 100) / 100,
       requestsPerLifetime: Math.round((requestsInRun / windows) * 100) / 100,
       perLifetime: perWindow.map((window, index) => ({ fromS: (index * input.ttlMs) / 1000, ...window })),
+      /** Every token request of the run: when (s), and its status (0: left hanging) or what refused it. */
+      requestLog: input.tokenLog
+        .filter(record => record.at >= input.trafficStart)
+        .map(record => ({
+          atS: seconds(record.at - input.trafficStart),
+          status: record.status,
+          ...(record.fault ? { fault: record.fault } : {}),
+          ...(record.secretRefused ? { secretRefused: true } : {}),
+        })),
       logTruncated: input.tokenRequestsTotal > input.tokenLog.length,
     },
     kagenti: input.kagenti,
@@ -444,6 +453,10 @@ function markdown(report: Report): string {
       `${report.tokenServer.requestsPerLifetime} requested per lifetime (whole fleet)`,
     `- not issued: ${JSON.stringify(report.tokenServer.notIssued)}`,
     `- per lifetime (issued/requested): ${report.tokenServer.perLifetime.map(w => `+${w.fromS}s ${w.issued}/${w.requests}`).join(', ')}`,
+    `- tokens issued at (s): ${report.tokenServer.requestLog
+      .filter(entry => entry.status === 200)
+      .map(entry => entry.atS)
+      .join(', ')}`,
     `- keys in Redis every 5 s: ${report.redisKeys.map(sample => `+${sample.atS}s ${sample.keys}`).join(', ')}`,
     '',
     '## Replicas',
