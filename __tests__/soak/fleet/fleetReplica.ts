@@ -1,10 +1,9 @@
 // One replica of the fleet soak, in a child process started by fleetReplicaProcess.ts: Backstage's
 // real cache service on the soak's redis-server as the token store, a KeycloakTokenManager that
-// reads its client secret from a file, and both adapters of the package calling the Kagenti
+// reads its client secret from a file (clientSecretFile), and both adapters of the package calling the Kagenti
 // stand-in: installKeycloakAuth (GET, every even request) and createAuthorizedFetch (POST, every
 // odd one). It sends open-loop traffic when told to and reports every failed request with what it
 // knew at that moment.
-import { readFile } from 'node:fs/promises';
 import { CacheManager } from '@backstage/backend-defaults/cache';
 import { ConfigReader } from '@backstage/config';
 import axios from 'axios';
@@ -107,12 +106,11 @@ const logger: LoggerLike = {
 };
 
 /**
- * The one place the client secret comes from. Issue 20 item 2 adds a `clientSecretFile` option;
- * until it is on main, a `clientSecret` function reads the file at each call (each token request,
- * and each token store operation, since the store seals with the client secret by default).
+ * The one place the client secret comes from: the file, read per token request by the manager
+ * (`clientSecretFile`); the token store's sealing key follows it.
  */
-function clientSecretFrom(file: string): Pick<KeycloakTokenManagerOptions, 'clientSecret'> {
-  return { clientSecret: async () => (await readFile(file, 'utf8')).trim() };
+function clientSecretFrom(file: string): Pick<KeycloakTokenManagerOptions, 'clientSecretFile'> {
+  return { clientSecretFile: file };
 }
 
 /** Names each request, so that the transports can say which ones reached them. */
