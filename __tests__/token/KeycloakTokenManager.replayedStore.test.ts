@@ -112,4 +112,40 @@ describe('KeycloakTokenManager when the store replays entries it held before', (
     expect(results).toEqual(['ok', 'ok', 'ok']);
     expect(endpoint.count).toBe(2);
   });
+
+  it('fails no call when replicas that each fetched their own token see them all refused at once: one token request for the fleet', async () => {
+    const { clock, endpoint, store, replica } = fleet();
+    const replicas = [replica(), replica(), replica()];
+    for (const r of replicas) {
+      store.entries.clear(); // each one fetches its own (a cold start together, or after an outage)
+      await r.getToken();
+      await clock.advance(5_000);
+    }
+    await clock.advance(30_000);
+    // A new audience is required: every token issued so far is refused, token-3 (in the store) too.
+    const refused = (token: string) => ['token-1', 'token-2', 'token-3'].includes(token);
+    const results: string[] = [];
+    for (const r of replicas) results.push(await call(r, refused));
+    expect(results).toEqual(['ok', 'ok', 'ok']);
+    expect(endpoint.count).toBe(4);
+  });
+
+  it.each([
+    [1_500, 'token-3', 3],
+    [500, 'token-2', 2],
+  ])(
+    'after a rejection, adopts a token another replica fetched %i ms before it only within the 1 s window (gets %s)',
+    async (beforeMs, expected, requests) => {
+      const { clock, endpoint, store, replica } = fleet();
+      const manager = replica();
+      await manager.getToken();
+      await clock.advance(30_000);
+      store.entries.clear();
+      await replica().getToken(); // another replica fetches token-2
+      await clock.advance(beforeMs);
+      manager.invalidate('token-1');
+      await expect(manager.getToken()).resolves.toBe(expected);
+      expect(endpoint.count).toBe(requests);
+    },
+  );
 });

@@ -149,9 +149,9 @@ export class KeycloakTokenManager {
   invalidate(token?: string): boolean {
     if (token !== undefined) {
       if (this.#cache.rejected !== token) void this.#store?.deleteIf(token);
-      return this.#cache.reject(token);
+      return this.#cache.reject(token, this.#settings.now());
     }
-    this.#cache.dropAll();
+    this.#cache.dropAll(this.#settings.now());
     void this.#store?.clear();
     this.#failures.clear();
     this.#flights.detach();
