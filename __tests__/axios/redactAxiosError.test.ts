@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Readable } from 'node:stream';
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { redactAxiosError } from '../../lib/axios/redactAxiosError';
+import { hideConfig, redactAxiosError } from '../../lib/axios/redactAxiosError';
 
 const TOKEN = 'eyJ.secret-access-token.sig';
 
@@ -54,5 +54,40 @@ describe('redactAxiosError', () => {
     const error = new AxiosError('socket hang up', 'ECONNRESET');
     expect(() => redactAxiosError(error)).not.toThrow();
     expect(Object.keys(error)).not.toContain('request');
+  });
+
+  it('hides the request config (headers and body) from JSON.stringify, util.inspect and Object.keys, and keeps it readable', () => {
+    const error = errorWith({ detail: 'no' });
+    error.config!.data = '{"prompt":"a user\'s private question"}';
+    error.config!.headers.set('X-Backstage-User', 'user:default/jsmith');
+    redactAxiosError(error);
+    for (const text of [JSON.stringify(error), inspect(error, { depth: 10 })]) {
+      expect(text).not.toContain('private question');
+      expect(text).not.toContain('jsmith');
+      expect(text).not.toContain('[REDACTED]');
+    }
+    expect(Object.keys(error)).not.toContain('config');
+    expect(Object.keys(error.response ?? {})).not.toContain('config');
+    expect(error.config?.data).toContain('private question');
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({
+      message: 'Request failed with status code 404',
+      code: 'ERR_BAD_REQUEST',
+      status: 404,
+    });
+  });
+});
+
+describe('hideConfig', () => {
+  it('hides the config of an error made before the request was sent (no response), and returns the error', () => {
+    const config = {
+      headers: new AxiosHeaders({ 'X-Backstage-User': 'user:default/jsmith' }),
+      data: 'body-text',
+    } as InternalAxiosRequestConfig;
+    const error = new AxiosError('canceled', 'ERR_CANCELED', config);
+    expect(JSON.stringify(error)).toContain('body-text'); // axios' own toJSON, before
+    expect(hideConfig(error)).toBe(error);
+    expect(JSON.stringify(error)).not.toContain('body-text');
+    expect(inspect(error, { depth: 10 })).not.toContain('jsmith');
+    expect(error.config).toBe(config);
   });
 });

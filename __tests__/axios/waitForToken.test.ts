@@ -24,6 +24,7 @@ describe('waitForToken', () => {
     expect(error.code).toBe('ECONNABORTED');
     expect(error.message).toBe('timeout of 5000ms exceeded while waiting for a Keycloak token');
     expect(error.config).toBe(config);
+    expect(Object.keys(error)).not.toContain('config'); // kept out of logs, still readable
   });
 
   it.each([
@@ -55,8 +56,12 @@ describe('waitForToken', () => {
       await manager.getToken();
       const controller = new AbortController();
       controller.abort();
-      const error = await rejection<AxiosError>(waitForToken(manager, request({ timeout, signal: controller.signal })));
+      const error = await rejection<AxiosError>(
+        waitForToken(manager, request({ timeout, signal: controller.signal, data: 'the-request-body' })),
+      );
       expect(axios.isCancel(error)).toBe(true);
+      expect(JSON.stringify(error)).not.toContain('the-request-body');
+      expect(error.config?.data).toBe('the-request-body');
     },
   );
 

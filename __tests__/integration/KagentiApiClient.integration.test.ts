@@ -381,11 +381,24 @@ describe('streaming', () => {
     expect(third).toBe(second);
   });
 
-  it('with the defaults and 300 s tokens, warns once and does not refetch for every stream', async () => {
+  it('with the defaults and 300 s tokens, neither warns nor refetches for any stream', async () => {
     const logger = recordingLogger();
     // Default 60 s buffer: each token is usable for 240 s, less than the default 300 s asked for streams.
     const tokens = manager(tokenServer.clients.basic, { logger });
     const client = clientFor(tokens);
+
+    for (let i = 0; i < 3; i++) {
+      const events = await readSse((await streamChat(client, 2)).data);
+      expect(events.map(event => event.event)).toEqual(['message', 'message', 'done']);
+    }
+    expect(await tokenRequestCount()).toBe(1);
+    expect(logger.warnings).toEqual([]);
+  });
+
+  it('warns once when the caller explicitly asks streams for more life than 300 s tokens can have', async () => {
+    const logger = recordingLogger();
+    const tokens = manager(tokenServer.clients.basic, { logger });
+    const client = clientFor(tokens, { streamMinLifetimeMs: 300_000 });
 
     for (let i = 0; i < 3; i++) {
       const events = await readSse((await streamChat(client, 2)).data);

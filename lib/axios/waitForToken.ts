@@ -1,10 +1,12 @@
 import { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
 import type { TokenSource } from '../policy/TokenSource';
+import { hideConfig } from './redactAxiosError';
 
 /**
  * Gets the token a request needs, bounded by the request's own `timeout` and `signal`: axios only
  * starts its timer once the interceptors are done, and a token fetch with retries can take far longer.
- * A timeout rejects as axios' own `ECONNABORTED` error, a caller's abort as a `CanceledError`.
+ * A timeout rejects as axios' own `ECONNABORTED` error, a caller's abort as a `CanceledError`, each
+ * with its `config` (headers, body) non-enumerable, so that a logged error does not carry it.
  */
 export async function waitForToken(tokens: TokenSource, config: InternalAxiosRequestConfig): Promise<string> {
   const callerSignal = config.signal as AbortSignal | undefined;
@@ -37,13 +39,11 @@ export async function waitForToken(tokens: TokenSource, config: InternalAxiosReq
       : await tokens.getToken(signal ? { signal } : {});
   } catch (error) {
     if (timedOut) {
-      throw new AxiosError(
-        `timeout of ${timeoutMs}ms exceeded while waiting for a Keycloak token`,
-        AxiosError.ECONNABORTED,
-        config,
+      throw hideConfig(
+        new AxiosError(`timeout of ${timeoutMs}ms exceeded while waiting for a Keycloak token`, AxiosError.ECONNABORTED, config),
       );
     }
-    if (callerSignal?.aborted) throw new CanceledError(undefined, config);
+    if (callerSignal?.aborted) throw hideConfig(new CanceledError(undefined, config));
     throw error;
   } finally {
     cleanUp?.();
