@@ -16,6 +16,11 @@ export interface Config {
         /** Seconds before expiry at which a token stops being used. Default 60. */
         tokenExpiryBufferSeconds?: number;
         /**
+         * Instead of clientSecret: a file holding the client secret (e.g. a Kubernetes Secret volume),
+         * read per token request, so that a secret rotated in place is used without a restart.
+         */
+        clientSecretFile?: string;
+        /**
          * How the client authenticates. Default: private_key_jwt with privateKey,
          * client_assertion with clientAssertionFile, otherwise client_secret_basic.
          */

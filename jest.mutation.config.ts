@@ -4,7 +4,7 @@ import base from './jest.config';
 
 // The suites StrykerJS runs for each mutant: every suite that runs in this process (unit, property,
 // the test fakes, the in-process Backstage and integration suites). Suites that start child
-// processes (oidc-provider, redis-server, replica and shutdown children) and the soak suite are
+// processes (oidc-provider, redis-server, replica, shutdown and createBackend children) and the soak suite are
 // left out: a mutation run over them on a shared 2-core machine would take many hours.
 // Transpile-only, since Stryker's mutants do not type-check.
 const IN_PROCESS_SUITES = [
@@ -35,6 +35,7 @@ const CHILD_PROCESS_SUITES = [
   '\\.oidc\\.test\\.ts$',
   '/backstage/shutdown\\.test\\.ts$',
   '/backstage/entryPoints\\.test\\.ts$',
+  '\\.process\\.test\\.ts$',
 ];
 
 const config: Config = {

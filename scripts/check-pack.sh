@@ -55,8 +55,31 @@ node -e "
   require('@boost/kagenti-auth/testing');
   console.log('core and testing entries load without Backstage or OpenTelemetry installed');
 "
-# The Backstage entry's optional peers, as a Backstage backend has them.
-backstage_peers="$(cd "$repo" && node -p "['@backstage/backend-plugin-api', '@backstage/errors'].map(p => p + '@' + require(p + '/package.json').version).join(' ')")"
+# The bin, as `npx kagenti-auth-fakes` runs it (still no Backstage or OpenTelemetry): it prints the
+# app-config, answers on the control API, and exits 0 on SIGTERM.
+node -e "
+  const { spawn } = require('node:child_process');
+  const child = spawn('node_modules/.bin/kagenti-auth-fakes', ['--keycloak-port', '0', '--kagenti-port', '0', '--control-port', '0']);
+  let out = '';
+  const fail = (why) => { console.error('kagenti-auth-fakes: ' + why + '\\n' + out); child.kill('SIGKILL'); process.exit(1); };
+  const timer = setTimeout(() => fail('no config printed within 20 s'), 20000);
+  child.stdout.on('data', async (chunk) => {
+    out += chunk;
+    if (!/baseUrl: \"[^\"]+\"\\n\$/.test(out)) return;
+    clearTimeout(timer);
+    const control = /# control API (\S+)/.exec(out)[1];
+    const counts = await (await fetch(control + '/counts')).json();
+    if (counts.tokenRequests !== 0) fail('unexpected counts ' + JSON.stringify(counts));
+    child.once('exit', (code) => {
+      if (code !== 0) fail('exited ' + code + ' on SIGTERM');
+      console.log('bin ok: kagenti-auth-fakes printed its config, answered on ' + control + ', exited 0 on SIGTERM');
+    });
+    child.kill('SIGTERM');
+  });
+"
+# The Backstage entry's optional peers, as a Backstage backend has them, and jest's types, which the
+# /backstage/testing entry's mock type names (as Backstage's own test utilities do).
+backstage_peers="$(cd "$repo" && node -p "['@backstage/backend-plugin-api', '@backstage/errors', '@types/jest'].map(p => p + '@' + require(p + '/package.json').version).join(' ')")"
 # shellcheck disable=SC2086
 npm install --prefer-offline --no-audit --no-fund --silent $backstage_peers >/dev/null
 for specifier in $specifiers; do

@@ -18,8 +18,11 @@ export const esmDir = 'dist/esm';
 export function readEntries() {
   const { entries } = JSON.parse(readFileSync(join(root, 'scripts/entries.json'), 'utf8'));
   return Object.entries(entries).map(([subpath, module]) => {
-    if (subpath !== '.' && !/^\.\/[a-z][a-z0-9-]*$/.test(subpath)) {
-      throw new Error(`scripts/entries.json: subpath "${subpath}" must be "." or "./name" (lower-case letters, digits, dashes)`);
+    // A nested subpath (`./backstage/testing`) follows Backstage's `<library>/testing` convention.
+    if (subpath !== '.' && !/^\.(\/[a-z][a-z0-9-]*)+$/.test(subpath)) {
+      throw new Error(
+        `scripts/entries.json: subpath "${subpath}" must be "." or "./name" or "./name/name" (lower-case letters, digits, dashes)`,
+      );
     }
     if (!/^[A-Za-z0-9_/-]+$/.test(module) || module.startsWith('/') || module.includes('..')) {
       throw new Error(`scripts/entries.json: module "${module}" for "${subpath}" must be a path under lib/ without extension`);
@@ -34,7 +37,7 @@ export function readEntries() {
       cjsTypes: `dist/${module}.d.ts`,
       esm: `${esmDir}/${module}.mjs`,
       esmTypes: `${esmDir}/${module}.d.mts`,
-      report: name ? `report-${name}.api.md` : 'report.api.md',
+      report: name ? `report-${name.replaceAll('/', '-')}.api.md` : 'report.api.md',
     };
   });
 }

@@ -17,6 +17,14 @@ export interface KagentiServerOptions {
   jwksUri?: string;
   /** Required `iss` for locally verified JWTs. */
   issuer?: string;
+  /** Audiences every token must carry (all of them); none by default. `requireAudiences` changes them. */
+  requiredAudiences?: string[];
+  /**
+   * How a token is refused: `'rfc6750'` (default) with a `WWW-Authenticate` challenge; `'authbridge'`
+   * as Kagenti's AuthBridge does, 401 `{"error":"unauthorized","message":"token validation failed"}`
+   * with no challenge, whatever the reason (missing, inactive, wrong audience).
+   */
+  rejection?: 'rfc6750' | 'authbridge';
 }
 
 export interface RecordedRequest {
@@ -42,6 +50,8 @@ export interface KagentiServerHandle {
   tokensSeen: string[];
   /** Refuses this token from now on without asking the token server. */
   revoke(token: string): void;
+  /** Audiences every token must carry from now on (an empty list: none). */
+  requireAudiences(audiences: string[]): void;
   setAlways401(on: boolean): void;
   /** The next `count` authenticated API requests get a forced 401 whatever their token. */
   failNext401(count?: number): void;
@@ -62,7 +72,15 @@ const INTROSPECTION_TIMEOUT_MS = 5_000;
 const invalidTokenChallenge = (description: string): string =>
   `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
 
-type AuthOutcome = { ok: true; clientId?: string } | { ok: false; status: number; challenge?: string; reason: string };
+type AuthOutcome =
+  { ok: true; clientId?: string; audiences?: string[] } | { ok: false; status: number; challenge?: string; reason: string };
+
+const AUTHBRIDGE_REFUSAL = { error: 'unauthorized', message: 'token validation failed' };
+
+function audienceList(aud: unknown): string[] {
+  if (typeof aud === 'string') return [aud];
+  return Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : [];
+}
 
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
@@ -136,6 +154,8 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
   let forced401Remaining = 0;
   let challenge: string | undefined;
   let jwks: JsonWebKey[] | undefined;
+  let requiredAudiences = [...(options.requiredAudiences ?? [])];
+  const authBridge = options.rejection === 'authbridge';
 
   const introspect = async (token: string): Promise<AuthOutcome> => {
     const { id, secret } = options.introspectionClient;
@@ -156,11 +176,11 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     if (!response.ok) {
       return { ok: false, status: 503, reason: `introspection answered ${response.status}` };
     }
-    const result = (await response.json()) as { active?: boolean; client_id?: string; token_type?: string };
+    const result = (await response.json()) as { active?: boolean; client_id?: string; token_type?: string; aud?: unknown };
     if (result.active !== true) {
       return { ok: false, status: 401, challenge: invalidTokenChallenge('token is not active'), reason: 'inactive' };
     }
-    return { ok: true, clientId: result.client_id };
+    return { ok: true, clientId: result.client_id, audiences: audienceList(result.aud) };
   };
 
   const loadJwks = async (uri: string): Promise<JsonWebKey[]> => {
@@ -200,7 +220,11 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     if (!valid) return reject('bad signature');
     if (typeof payload.exp !== 'number' || payload.exp <= Date.now() / 1000) return reject('token expired');
     if (options.issuer !== undefined && payload.iss !== options.issuer) return reject('wrong issuer');
-    return { ok: true, clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined };
+    return {
+      ok: true,
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined,
+      audiences: audienceList(payload.aud),
+    };
   };
 
   const authenticate = async (authorization: string | undefined): Promise<AuthOutcome> => {
@@ -223,6 +247,18 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     }
     if (options.jwksUri !== undefined && token.split('.').length === 3) return verifyJwt(token, options.jwksUri);
     return introspect(token);
+  };
+
+  const checkAudiences = (outcome: AuthOutcome): AuthOutcome => {
+    if (!outcome.ok) return outcome;
+    const missing = requiredAudiences.find(audience => !outcome.audiences?.includes(audience));
+    if (missing === undefined) return outcome;
+    return {
+      ok: false,
+      status: 401,
+      challenge: invalidTokenChallenge('token lacks a required audience'),
+      reason: `audience ${missing} missing`,
+    };
   };
 
   const stream = (res: ServerResponse, query: URLSearchParams): void => {
@@ -328,7 +364,12 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
         sendJson(res, 404, { detail: 'not found' });
         return;
       }
-      const outcome = await authenticate(headers.authorization);
+      const outcome = checkAudiences(await authenticate(headers.authorization));
+      if (!outcome.ok && outcome.status === 401 && authBridge) {
+        record.authError = outcome.reason;
+        sendJson(res, 401, AUTHBRIDGE_REFUSAL);
+        return;
+      }
       if (!outcome.ok) {
         record.authError = outcome.reason;
         sendJson(
@@ -369,6 +410,9 @@ export async function startKagentiServer(options: KagentiServerOptions): Promise
     tokensSeen,
     revoke: token => {
       revoked.add(token);
+    },
+    requireAudiences: audiences => {
+      requiredAudiences = [...audiences];
     },
     setAlways401: on => {
       always401 = on;

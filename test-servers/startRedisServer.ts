@@ -28,15 +28,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the system's `redis-server` on a free port of 127.0.0.1, without persistence. */
-export async function startRedisServer(options: { binary?: string; startTimeoutMs?: number } = {}): Promise<RedisServerHandle> {
+/**
+ * Starts the system's `redis-server` on a free port of 127.0.0.1, without persistence; on `port`
+ * when given (a restart where clients expect it), empty since nothing persists.
+ */
+export async function startRedisServer(
+  options: { binary?: string; startTimeoutMs?: number; port?: number } = {},
+): Promise<RedisServerHandle> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     try {
       return await spawnRedis(options.binary ?? 'redis-server', port, options.startTimeoutMs ?? 10_000);
     } catch (error) {
       // Another process may have taken the port between freePort() and the bind.
       if (attempt >= 3) throw error;
+      if (options.port !== undefined) await new Promise(resolve => setTimeout(resolve, 200));
     }
   }
 }

@@ -92,6 +92,8 @@ export interface TokenRequestRecord {
   /** 0 for a request left hanging. */
   status: number;
   fault?: TokenFaultMode;
+  /** The secret was refused by the rotation layer (an old secret past its grace period, or a wrong one). */
+  secretRefused?: true;
   /** Epoch milliseconds when the request arrived. */
   at: number;
 }
@@ -116,7 +118,7 @@ export interface IntrospectionResult {
   exp?: number;
   iat?: number;
   iss?: string;
-  aud?: string;
+  aud?: string | string[];
   token_type?: string;
   [claim: string]: unknown;
 }
@@ -124,9 +126,22 @@ export interface IntrospectionResult {
 export interface TokenServerHandle extends TokenServerInfo {
   pid: number;
   stats(): Promise<TokenServerStats>;
-  /** Clears stats and the fault; `tokens: true` also forgets every issued token. */
+  /** Clears stats, the fault, extra audiences and secret rotations; `tokens: true` also forgets every issued token. */
   reset(options?: { tokens?: boolean }): Promise<void>;
   setFault(fault: TokenFault): Promise<void>;
+  /**
+   * The audiences of tokens issued from now on, `audience` first (as a Keycloak audience mapper
+   * adds one); introspection answers them as an `aud` array when there are several.
+   */
+  setAudiences(audiences: string[]): Promise<void>;
+  /**
+   * Rotates a secret client's secret: `secret` is accepted at once, the one it replaces for
+   * `graceSeconds` more (default 0), then refused with `invalid_client`. `client.secret` in this
+   * handle stays the registered one.
+   */
+  rotateSecret(client: TestClient, secret: string, graceSeconds?: number): Promise<void>;
+  /** Forgets every issued access token, so that introspection calls each inactive. Returns how many. */
+  revokeAll(): Promise<number>;
   /**
    * Revokes at the real revocation endpoint. oidc-provider only lets a token's own client revoke
    * it, so without `client` the owner is found by introspection first. JWT-format tokens are not
@@ -317,6 +332,13 @@ export async function startTokenServer(options: StartTokenServerOptions = {}): P
     setFault: async fault => {
       await control('fault', fault);
     },
+    setAudiences: async audiences => {
+      await control('audiences', { audiences });
+    },
+    rotateSecret: async (client, secret, graceSeconds) => {
+      await control('rotate-secret', { clientId: client.id, secret, graceSeconds });
+    },
+    revokeAll: async () => ((await control('revoke-all', {})) as { revoked: number }).revoked,
     revoke,
     introspect,
     stop,

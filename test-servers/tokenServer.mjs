@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A real OAuth 2.0 authorization server (oidc-provider) laid out like a Keycloak realm, run as a
-// child process by startTokenServer.ts. Only the token-endpoint counting / fault layer and the
-// /__control API are fake; everything else is oidc-provider's own protocol handling.
+// child process by startTokenServer.ts. Only the token-endpoint counting / fault layer, the secret
+// rotation layer, the extra audiences and the /__control API are fake; everything else is
+// oidc-provider's own protocol handling.
 //
 // Usage: node test-servers/tokenServer.mjs [--ttl SECONDS] [--format opaque|jwt] [--realm NAME]
 //                                           [--port N] [--exit-with-parent] [--verbose]
@@ -112,6 +113,16 @@ const RESOURCE = 'urn:kagenti:api';
 const AUDIENCE = 'kagenti-api';
 const GRANTABLE_SCOPES = ['kagenti', 'kagenti-admin'];
 const KNOWN_SCOPES = new Set(['openid', 'offline_access', ...GRANTABLE_SCOPES]);
+
+// Keycloak's audience mappers can give a token several audiences; oidc-provider keeps one `aud`
+// per token. The rest ride in a private extra claim and introspection answers them all as `aud`.
+const EXTRA_AUDIENCES_CLAIM = 'x_extra_audiences';
+let audiences = [AUDIENCE];
+
+// Secret rotation as an operator does it in Keycloak: the new secret works at once, the old one
+// for a grace period. oidc-provider's clients are static, so this layer checks the presented
+// secret and hands oidc-provider the registered one.
+const rotations = new Map();
 
 // ---- storage ---------------------------------------------------------------------------------
 
@@ -225,6 +236,39 @@ function defaultErrorFor(status) {
   return 'invalid_request';
 }
 
+function setAudiences(input) {
+  if (!Array.isArray(input) || input.length === 0 || input.some(value => typeof value !== 'string' || value === '')) {
+    throw new Error('audiences must be a non-empty array of non-empty strings');
+  }
+  if (input[0] !== AUDIENCE) throw new Error(`the first audience must stay ${AUDIENCE}`);
+  audiences = [...new Set(input)];
+}
+
+function rotateSecret(input) {
+  const client = Object.values(CLIENTS).find(candidate => candidate.id === input.clientId);
+  if (!client || (client.method !== 'client_secret_basic' && client.method !== 'client_secret_post')) {
+    throw new Error('clientId must name a client_secret_basic or client_secret_post client');
+  }
+  if (typeof input.secret !== 'string' || input.secret === '') throw new Error('secret must be a non-empty string');
+  const graceSeconds = input.graceSeconds ?? 0;
+  if (typeof graceSeconds !== 'number' || !(graceSeconds >= 0)) throw new Error('graceSeconds must be a number >= 0');
+  const current = rotations.get(client.id)?.current ?? client.secret;
+  rotations.set(client.id, { current: input.secret, previous: current, previousUntil: Date.now() + graceSeconds * 1000 });
+}
+
+// Deletes every stored access token, as a realm admin's "revoke all" would: introspection then
+// calls each of them inactive. Returns how many there were.
+function revokeAll() {
+  let revoked = 0;
+  for (const key of [...store.keys()]) {
+    if (key.startsWith('ClientCredentials:') || key.startsWith('AccessToken:')) {
+      store.delete(key);
+      revoked += 1;
+    }
+  }
+  return revoked;
+}
+
 // ---- request helpers -------------------------------------------------------------------------
 
 function readBody(req) {
@@ -297,6 +341,43 @@ function sendJson(ctx, status, body, headers = {}) {
   ctx.status = status;
   for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
   ctx.body = body;
+}
+
+function basicCredentials(header) {
+  const [scheme, value] = (header ?? '').split(' ');
+  if (scheme?.toLowerCase() !== 'basic' || !value) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) return undefined;
+  try {
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+function formEncode(value) {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+// For a client whose secret was rotated: true when the presented secret is accepted (the request
+// then carries the registered secret on to oidc-provider), false when it is refused.
+function acceptRotatedSecret(ctx, clientId, body) {
+  const rotation = rotations.get(clientId);
+  if (!rotation) return { ok: true, body };
+  const registered = Object.values(CLIENTS).find(candidate => candidate.id === clientId).secret;
+  const accepts = presented =>
+    presented === rotation.current || (presented === rotation.previous && Date.now() < rotation.previousUntil);
+  const basic = basicCredentials(ctx.headers.authorization);
+  if (basic) {
+    if (!accepts(basic.secret)) return { ok: false };
+    ctx.req.headers.authorization = `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(registered)}`).toString('base64')}`;
+    return { ok: true, body };
+  }
+  const form = new URLSearchParams(body);
+  if (!form.has('client_secret') || !accepts(form.get('client_secret'))) return { ok: false };
+  form.set('client_secret', registered);
+  return { ok: true, body: form.toString() };
 }
 
 // ---- server ----------------------------------------------------------------------------------
@@ -374,6 +455,7 @@ const provider = new Provider(issuer, {
     Session: 3600,
     Grant: 3600,
   },
+  extraTokenClaims: async () => (audiences.length > 1 ? { [EXTRA_AUDIENCES_CLAIM]: audiences.slice(1) } : undefined),
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -436,8 +518,24 @@ async function handleControl(ctx) {
     case 'POST /__control/reset':
       stats = emptyStats();
       setFault({ mode: 'none' });
+      audiences = [AUDIENCE];
+      rotations.clear();
       if (input.tokens === true) store.clear();
       sendJson(ctx, 200, { ok: true });
+      return;
+    case 'POST /__control/audiences':
+    case 'POST /__control/rotate-secret':
+      try {
+        if (route.endsWith('audiences')) setAudiences(input.audiences);
+        else rotateSecret(input);
+      } catch (err) {
+        sendJson(ctx, 400, { error: err.message });
+        return;
+      }
+      sendJson(ctx, 200, { ok: true });
+      return;
+    case 'POST /__control/revoke-all':
+      sendJson(ctx, 200, { revoked: revokeAll() });
       return;
     case 'GET /__control/fault':
       sendJson(ctx, 200, { ...fault, remaining: Number.isFinite(faultRemaining) ? faultRemaining : null });
@@ -520,7 +618,16 @@ provider.use(async (ctx, next) => {
   if (ctx.path === `${realmPath}/.well-known/openid-configuration`) {
     ctx.path = '/.well-known/openid-configuration';
   }
-  if (ctx.path === `${tokenPath}/introspect` && ctx.method === 'POST') stats.introspectionRequests += 1;
+  if (ctx.path === `${tokenPath}/introspect` && ctx.method === 'POST') {
+    stats.introspectionRequests += 1;
+    await next();
+    const answer = ctx.body;
+    if (answer && typeof answer === 'object' && Array.isArray(answer[EXTRA_AUDIENCES_CLAIM])) {
+      answer.aud = [answer.aud, ...answer[EXTRA_AUDIENCES_CLAIM]];
+      delete answer[EXTRA_AUDIENCES_CLAIM];
+    }
+    return;
+  }
   if (ctx.path === `${oidcPath}/revoke` && ctx.method === 'POST') stats.revocationRequests += 1;
   if (ctx.path !== tokenPath || ctx.method !== 'POST') {
     await next();
@@ -530,8 +637,6 @@ provider.use(async (ctx, next) => {
   const body = await readBody(ctx.req);
   const entry = { ...describeTokenRequest(ctx.headers, body), status: 0, at: Date.now() };
   recordTokenRequest(entry);
-  // The provider accepts an already-read body from req.body once the stream is drained.
-  ctx.req.body = body;
 
   const active = takeFault();
   if (active) entry.fault = active.mode;
@@ -539,6 +644,20 @@ provider.use(async (ctx, next) => {
     answerWithFault(ctx, active, entry);
     return;
   }
+  const secret = acceptRotatedSecret(ctx, entry.clientId, body);
+  if (!secret.ok) {
+    entry.status = 401;
+    entry.secretRefused = true;
+    sendJson(
+      ctx,
+      401,
+      { error: 'invalid_client', error_description: 'Invalid client or Invalid client credentials' },
+      { 'cache-control': 'no-store', 'www-authenticate': `Basic realm="${issuer}", error="invalid_client"` },
+    );
+    return;
+  }
+  // The provider accepts an already-read body from req.body once the stream is drained.
+  ctx.req.body = secret.body;
   if (active?.mode === 'slow') await delay(active.delayMs ?? 1000);
   await next();
   entry.status = ctx.status;

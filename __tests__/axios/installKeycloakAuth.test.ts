@@ -83,6 +83,8 @@ describe('installKeycloakAuth', () => {
       apiMock.onGet('/stream').reply(200, 'data: x\n\n');
       await api.get('/stream', { kagentiAuth: { minTokenLifetimeMs: 120_000 } });
       expect(spy).toHaveBeenCalledWith(120_000, {});
+      await api.get('/stream', { kagentiAuth: { minTokenLifetimeMs: 120_000, bestEffort: true } });
+      expect(spy).toHaveBeenLastCalledWith(120_000, { bestEffort: true });
     });
 
     it('rejects with the TokenRequestError, sending nothing, when no token can be had', async () => {

@@ -35,7 +35,7 @@ describe('entry points', () => {
     expect(Number(loadWithout(/^(?!node:|\.)/, ['./lib/testing']))).toBeGreaterThan(0);
   });
 
-  it('need the Backstage peers for the backstage entry (the check above can fail)', () => {
-    expect(() => loadWithout(/^@backstage\//, ['./lib/backstage'])).toThrow(/not installed: @backstage\//);
+  it.each(['./lib/backstage', './lib/backstageTesting'])('need the Backstage peers for %s (the checks above can fail)', entry => {
+    expect(() => loadWithout(/^@backstage\//, [entry])).toThrow(/not installed: @backstage\//);
   });
 });

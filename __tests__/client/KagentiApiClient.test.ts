@@ -90,7 +90,28 @@ describe('KagentiApiClient', () => {
       const sent = apiMock.history.get[0];
       expect(sent.responseType).toBe('stream');
       expect(sent.headers?.Accept).toBe('text/event-stream');
-      expect(spy).toHaveBeenCalledWith(300_000, { signal: expect.any(AbortSignal) });
+      expect(spy).toHaveBeenCalledWith(300_000, { signal: expect.any(AbortSignal), bestEffort: true });
+    });
+
+    it("with every default and Keycloak's default 300 s tokens, streams neither warn nor fetch early", async () => {
+      const { client, apiMock, clock, endpoint, logger } = clientFixture();
+      apiMock.onGet('/api/v1/chat/stream').reply(200, 'data: hi\n\n');
+      const start = clock.now();
+      // A token fetched at `start` is usable for 240 s: streams at 0, 100, 150 and 200 s all use it.
+      for (const at of [0, 100_000, 150_000, 200_000]) {
+        clock.set(start + at);
+        await client.requestCore({ method: 'GET', path: '/api/v1/chat/stream', stream: true });
+      }
+      expect(apiMock.history.get.map(request => request.headers?.Authorization)).toEqual(Array(4).fill('Bearer token-1'));
+      expect(endpoint.count).toBe(1);
+      expect(logger.at('warn')).toEqual([]);
+    });
+
+    it('warns when the caller asked for more life than a fresh token has', async () => {
+      const { client, apiMock, logger } = clientFixture({ streamMinLifetimeMs: 300_000 });
+      apiMock.onGet('/s').reply(200, '');
+      await client.requestCore({ method: 'GET', path: '/s', stream: true });
+      expect(logger.at('warn').map(line => line.message)).toEqual([expect.stringMatching(/asked for a stream/)]);
     });
 
     it('uses streamMinLifetimeMs for streams when given', async () => {
@@ -99,6 +120,7 @@ describe('KagentiApiClient', () => {
       apiMock.onGet('/s').reply(200, '');
       await client.requestCore({ method: 'GET', path: '/s', stream: true });
       expect(spy).toHaveBeenCalledWith(45_000, { signal: expect.any(AbortSignal) });
+      expect(spy.mock.calls[0][1]).not.toHaveProperty('bestEffort');
     });
 
     it("passes the caller's abort signal to the request", async () => {

@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { KeycloakTokenManager, readKeycloakAuthConfig } from '../../lib';
 import { sentAssertion } from '../helpers/assertions';
@@ -56,7 +59,43 @@ describe.each(sources)('client authentication config, with %s', (_label, source)
     expect(readKeycloakAuthConfig(source(root(jwt)))).toEqual({ ...jwt, tokenExpiryBufferSeconds: 60 });
   });
 
+  it("reads clientSecretFile without a clientSecret, and fromConfig sends the file's secret as read per request", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kagenti-config-'));
+    const file = join(dir, 'client-secret');
+    writeFileSync(file, `${SECRET}\n`);
+    const config = source(root({ ...CORE, clientSecretFile: file }));
+    expect(readKeycloakAuthConfig(config)).toEqual({ ...CORE, clientSecretFile: file, tokenExpiryBufferSeconds: 60 });
+    const endpoint = new TokenEndpointMock();
+    const manager = KeycloakTokenManager.fromConfig(config, { httpClient: endpoint.http })!;
+    await manager.getToken();
+    writeFileSync(file, 'rotated-secret');
+    manager.invalidate();
+    await manager.getToken();
+    const basic = (secret: string) => `Basic ${Buffer.from(`boost:${secret}`).toString('base64')}`;
+    expect(endpoint.requests.map(request => request.headers?.Authorization)).toEqual([basic(SECRET), basic('rotated-secret')]);
+    manager.close();
+    rmSync(dir, { recursive: true });
+  });
+
   const invalid: Array<[string, Record<string, unknown>, string[], RegExp]> = [
+    [
+      'clientSecretFile without clientId',
+      { tokenEndpoint: TOKEN_ENDPOINT, clientSecretFile: '/t' },
+      ['clientId'],
+      /clientId is missing \(it is needed with clientSecretFile, privateKey or clientAssertionFile\)/,
+    ],
+    [
+      'clientSecretFile and clientSecret',
+      { ...CORE, clientSecretFile: '/t', clientSecret: SECRET },
+      ['clientSecret', 'clientSecretFile'],
+      /client_secret_basic takes one of clientSecret and clientSecretFile, not both/,
+    ],
+    [
+      'clientSecretFile with private_key_jwt',
+      { ...CORE, clientSecretFile: '/t', clientAuthentication: 'private_key_jwt' },
+      ['clientSecretFile'],
+      /private_key_jwt uses privateKey, so clientSecretFile must not be set as well/,
+    ],
     ['privateKey without clientId', { tokenEndpoint: TOKEN_ENDPOINT, privateKey: PEM }, ['clientId'], /clientId is missing/],
     [
       'clientAssertionFile without tokenEndpoint',
@@ -117,7 +156,7 @@ describe.each(sources)('client authentication config, with %s', (_label, source)
       'client_secret_basic with a privateKey',
       { ...CORE, privateKey: PEM, clientAuthentication: 'client_secret_basic' },
       ['privateKey'],
-      /client_secret_basic uses clientSecret, so privateKey must not be set as well/,
+      /client_secret_basic uses clientSecret or clientSecretFile, so privateKey must not be set as well/,
     ],
     [
       'signingAlgorithm with clientAssertionFile',

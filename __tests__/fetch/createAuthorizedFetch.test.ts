@@ -135,6 +135,17 @@ describe('createAuthorizedFetch', () => {
       expect(asked).toEqual([120_000]);
       expect(bearer(api.seen[0])).toBe('Bearer token-1');
     });
+
+    it('passes bestEffort with the minimum, and only when set', async () => {
+      const { fetch, manager } = fixture();
+      const spy = jest.spyOn(manager, 'getTokenForStreaming');
+      await fetch('/stream', { kagentiAuth: { minTokenLifetimeMs: 120_000, bestEffort: true } });
+      await fetch('/stream', { kagentiAuth: { minTokenLifetimeMs: 120_000, bestEffort: false } });
+      expect(spy.mock.calls).toEqual([
+        [120_000, { bestEffort: true }],
+        [120_000, {}],
+      ]);
+    });
   });
 
   describe('on 401', () => {

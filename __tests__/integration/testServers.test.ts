@@ -229,6 +229,49 @@ describe('token server', () => {
     await auth.reset({ tokens: true });
     expect((await auth.introspect(token)).active).toBe(false);
   });
+
+  it('revokeAll() makes every issued token inactive and counts them', async () => {
+    const tokens = [await tokenFor(auth, auth.clients.basic), await tokenFor(auth, auth.clients.post)];
+    expect(await auth.revokeAll()).toBeGreaterThanOrEqual(2);
+    for (const token of tokens) expect((await auth.introspect(token)).active).toBe(false);
+    expect((await auth.introspect(await tokenFor(auth, auth.clients.basic))).active).toBe(true);
+  });
+
+  it('setAudiences() gives tokens issued afterwards every audience, introspected as an array', async () => {
+    const before = await tokenFor(auth, auth.clients.basic);
+    await auth.setAudiences([auth.audience, 'kagenti-tools']);
+    const after = await tokenFor(auth, auth.clients.basic);
+    expect((await auth.introspect(before)).aud).toBe(auth.audience);
+    const introspected = await auth.introspect(after);
+    expect(introspected.aud).toEqual([auth.audience, 'kagenti-tools']);
+    expect(Object.keys(introspected).filter(key => key.startsWith('x_'))).toEqual([]);
+    await expect(auth.setAudiences(['other'])).rejects.toThrow(/control audiences failed: 400/);
+    await auth.reset();
+    expect((await auth.introspect(await tokenFor(auth, auth.clients.basic))).aud).toBe(auth.audience);
+  });
+
+  it('rotateSecret(): the new secret at once, the old one until its grace period ends, then invalid_client', async () => {
+    const basic = auth.clients.basic;
+    const { id, secret } = auth.clients.post;
+    const postToken = (clientSecret: string) =>
+      http.post(auth.tokenEndpoint, form({ grant_type: 'client_credentials', client_id: id, client_secret: clientSecret }));
+    await auth.rotateSecret(basic, 'basic-rotated-1', 1);
+    await auth.rotateSecret(auth.clients.post, 'post-rotated-1', 1);
+    expect((await requestToken(auth, { id: basic.id, secret: 'basic-rotated-1' })).status).toBe(200);
+    expect((await requestToken(auth, basic)).status).toBe(200);
+    expect((await postToken('post-rotated-1')).status).toBe(200);
+    expect((await postToken(secret)).status).toBe(200);
+    expect((await requestToken(auth, { id: basic.id, secret: 'wrong' })).status).toBe(401);
+    await new Promise(resolve => setTimeout(resolve, 1_100));
+    const refused = await requestToken(auth, basic);
+    expect(refused.status).toBe(401);
+    expect(refused.data).toMatchObject({ error: 'invalid_client' });
+    expect((await postToken(secret)).status).toBe(401);
+    expect((await requestToken(auth, { id: basic.id, secret: 'basic-rotated-1' })).status).toBe(200);
+    const { log } = (await auth.stats()).tokenRequests;
+    expect(log.filter(entry => entry.secretRefused).map(entry => entry.clientId)).toEqual([basic.id, basic.id, id]);
+    await expect(auth.rotateSecret(auth.clients.secretJwt, 'x')).rejects.toThrow(/control rotate-secret failed: 400/);
+  });
 });
 
 describe('token endpoint faults', () => {
@@ -388,6 +431,48 @@ describe('kagenti server', () => {
     const expired = await callAgents(token);
     expect(expired.status).toBe(401);
     expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+  });
+
+  it('with rejection "authbridge" and required audiences, refuses as AuthBridge does: no challenge', async () => {
+    const bridge = await startKagentiServer({
+      introspectionEndpoint: auth.introspectionEndpoint,
+      introspectionClient: auth.clients.api,
+      rejection: 'authbridge',
+      requiredAudiences: [auth.audience],
+    });
+    try {
+      const call = (token?: string) =>
+        http.get(`${bridge.url}/api/v1/agents`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+      const narrow = await tokenFor(auth, auth.clients.basic);
+      expect((await call(narrow)).status).toBe(200);
+      bridge.requireAudiences([auth.audience, 'kagenti-tools']);
+      for (const refused of [await call(narrow), await call('made-up-token'), await call()]) {
+        expect(refused.status).toBe(401);
+        expect(refused.data).toEqual({ error: 'unauthorized', message: 'token validation failed' });
+        expect(refused.headers['www-authenticate']).toBeUndefined();
+      }
+      expect(bridge.requests.map(request => request.authError)).toEqual([
+        undefined,
+        'audience kagenti-tools missing',
+        'inactive',
+        'missing token',
+      ]);
+      await auth.setAudiences([auth.audience, 'kagenti-tools']);
+      expect((await call(await tokenFor(auth, auth.clients.basic))).status).toBe(200);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('refuses a token lacking a required audience with invalid_token by default', async () => {
+    kagenti.requireAudiences(['kagenti-tools']);
+    try {
+      const refused = await callAgents(await tokenFor(auth, auth.clients.basic));
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    } finally {
+      kagenti.requireAudiences([]);
+    }
   });
 
   it('forces 401s with a configurable challenge', async () => {

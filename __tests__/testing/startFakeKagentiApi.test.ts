@@ -167,6 +167,18 @@ describe('startFakeKagentiApi', () => {
     expect((await loopbackRequest(`${api.url}/api/v1/agents`)).status).toBe(200);
   });
 
+  it('listens on 127.0.0.1 at the port given', async () => {
+    const probe = await start();
+    const { port } = new URL(probe.url);
+    await probe.close();
+
+    const api = await start({ port: Number(port) });
+    api.respond('GET', '/healthz', { json: { up: true } });
+
+    expect(api.url).toBe(`http://127.0.0.1:${port}`);
+    expect((await loopbackRequest(`${api.url}/healthz`)).status).toBe(200);
+  });
+
   describe('rejectNext', () => {
     it('refuses exactly the next request by default, whatever its path and token', async () => {
       const api = await start();

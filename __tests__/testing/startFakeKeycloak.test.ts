@@ -173,6 +173,52 @@ describe('startFakeKeycloak', () => {
     });
   });
 
+  describe('revokeAll', () => {
+    beforeEach(async () => {
+      keycloak = await startFakeKeycloak();
+    });
+
+    const issue = async (): Promise<string> => {
+      const answer = await tokenRequest({
+        grant_type: 'client_credentials',
+        client_id: 'backstage',
+        client_secret: 'fake-secret',
+      });
+      return (jsonOf(answer) as { access_token: string }).access_token;
+    };
+
+    it('makes every token issued so far inactive, revoked one by one or not', async () => {
+      const [first, second, third] = [await issue(), await issue(), await issue()];
+      keycloak.revoke(second);
+
+      keycloak.revokeAll();
+
+      expect([first, second, third].map(token => keycloak.isActive(token))).toEqual([false, false, false]);
+    });
+
+    it('leaves tokens issued afterwards active', async () => {
+      const before = await issue();
+      keycloak.revokeAll();
+
+      const after = await issue();
+
+      expect([keycloak.isActive(before), keycloak.isActive(after)]).toEqual([false, true]);
+    });
+  });
+
+  describe('with a port', () => {
+    it('listens on 127.0.0.1 at that port', async () => {
+      const probe = await startFakeKeycloak();
+      const { port } = new URL(probe.tokenEndpoint);
+      await probe.close();
+
+      keycloak = await startFakeKeycloak({ port: Number(port) });
+
+      expect(keycloak.tokenEndpoint).toBe(`http://127.0.0.1:${port}/realms/kagenti/protocol/openid-connect/token`);
+      expect((await tokenRequest({ grant_type: 'client_credentials' })).status).toBe(401);
+    });
+  });
+
   describe('setFault', () => {
     beforeEach(async () => {
       keycloak = await startFakeKeycloak();

@@ -119,3 +119,76 @@ describe('FailureMemory', () => {
     expect(memory.current(1_000)).toBeUndefined();
   });
 });
+
+describe('FailureMemory.currentFor: a failure bound to the credential that failed', () => {
+  const setUp = () => {
+    const memory = new FailureMemory(COOLDOWN_MS, () => 1_000);
+    const error = failure('TOKEN_ENDPOINT_OAUTH_ERROR', { status: 401 });
+    return { memory, error };
+  };
+
+  it('holds nothing at first, and asks no credential', async () => {
+    const check = jest.fn(() => Promise.resolve('digest-b'));
+    await expect(setUp().memory.currentFor(1_000, check)).resolves.toBeUndefined();
+    expect(check).not.toHaveBeenCalled();
+  });
+
+  it('re-throws the failure while the credential in place is the one that failed', async () => {
+    const { memory, error } = setUp();
+    memory.remember(error, 'digest-a');
+    await expect(memory.currentFor(1_000, () => Promise.resolve('digest-a'))).resolves.toBe(error);
+    expect(memory.current(1_000)).toBe(error);
+  });
+
+  it('forgets the failure once the credential changed, so the next request tries at once', async () => {
+    const { memory, error } = setUp();
+    memory.remember(error, 'digest-a');
+    await expect(memory.currentFor(1_000, () => Promise.resolve('digest-b'))).resolves.toBeUndefined();
+    expect(memory.current(1_000)).toBeUndefined();
+  });
+
+  it('holds the failure when the credential cannot change, or the failed attempt used none', async () => {
+    const { memory, error } = setUp();
+    memory.remember(error, 'digest-a');
+    await expect(memory.currentFor(1_000, undefined)).resolves.toBe(error);
+    memory.remember(error);
+    await expect(memory.currentFor(1_000, () => Promise.resolve('digest-b'))).resolves.toBe(error);
+  });
+
+  it('holds the failure when the credential in place cannot be had', async () => {
+    const { memory, error } = setUp();
+    memory.remember(error, 'digest-a');
+    await expect(memory.currentFor(1_000, () => Promise.reject(new Error('file gone')))).resolves.toBe(error);
+  });
+
+  it('asks the credential once for every caller waiting on one check, and again for a later caller', async () => {
+    const { memory, error } = setUp();
+    memory.remember(error, 'digest-a');
+    const check = jest.fn(() => Promise.resolve('digest-a'));
+    const answers = await Promise.all([1, 2, 3].map(() => memory.currentFor(1_000, check)));
+    expect(answers).toEqual([error, error, error]);
+    expect(check).toHaveBeenCalledTimes(1);
+    await memory.currentFor(1_000, check);
+    expect(check).toHaveBeenCalledTimes(2);
+  });
+
+  it('holds nothing once the hold ran out, without asking the credential', async () => {
+    const { memory, error } = setUp();
+    memory.remember(error, 'digest-a');
+    const check = jest.fn(() => Promise.resolve('digest-a'));
+    await expect(memory.currentFor(1_000 + COOLDOWN_MS, check)).resolves.toBeUndefined();
+    expect(check).not.toHaveBeenCalled();
+  });
+
+  it('keeps a newer failure remembered during a check that found the credential changed', async () => {
+    const { memory, error } = setUp();
+    memory.remember(error, 'digest-a');
+    let answer!: (digest: string) => void;
+    const pending = memory.currentFor(1_000, () => new Promise<string>(resolve => (answer = resolve)));
+    const newer = failure('TOKEN_ENDPOINT_OAUTH_ERROR', { status: 400 });
+    memory.remember(newer, 'digest-b');
+    answer('digest-c');
+    await expect(pending).resolves.toBeUndefined();
+    expect(memory.current(1_000)).toBe(newer);
+  });
+});

@@ -58,6 +58,33 @@ describe('KeycloakTokenManager.getTokenForStreaming', () => {
     });
   });
 
+  describe('with bestEffort (a preferred minimum, such as the Kagenti client default)', () => {
+    it('serves the cached token, without a warning or a fetch, when no fresh token would meet the minimum', async () => {
+      const { endpoint, clock, logger, manager } = managerFixture();
+      const start = clock.now();
+      await manager.getToken();
+      clock.set(start + USABLE_MS - 1); // 1 ms left: the plain rule would fetch
+      await expect(manager.getTokenForStreaming(300_000, { bestEffort: true })).resolves.toBe('token-1');
+      expect(endpoint.count).toBe(1);
+      expect(streamWarnings(logger)).toEqual([]);
+    });
+
+    it('still fetches when a fresh token would meet the minimum and the cached one falls short', async () => {
+      const { endpoint, clock, manager } = managerFixture();
+      const start = clock.now();
+      await manager.getToken();
+      clock.set(start + 40_001); // 199 999 ms left
+      await expect(manager.getTokenForStreaming(200_000, { bestEffort: true })).resolves.toBe('token-2');
+      expect(endpoint.count).toBe(2);
+    });
+
+    it('does not warn about a freshly fetched token that falls short', async () => {
+      const { logger, manager } = managerFixture();
+      await expect(manager.getTokenForStreaming(300_000, { bestEffort: true })).resolves.toBe('token-1');
+      expect(streamWarnings(logger)).toEqual([]);
+    });
+  });
+
   describe('with a freshly fetched token', () => {
     it('warns once, naming both lifetimes, when the fresh token falls short of the minimum', async () => {
       const { manager, logger } = managerFixture();

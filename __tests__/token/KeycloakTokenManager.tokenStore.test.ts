@@ -1,46 +1,13 @@
 import { CacheManager } from '@backstage/backend-defaults/cache';
 import { mockServices } from '@backstage/backend-test-utils';
-import { KeycloakTokenManager, type KeycloakTokenManagerOptions, ManagerClosedError, type TokenStore } from '../../lib';
+import { KeycloakTokenManager, ManagerClosedError, type TokenStore } from '../../lib';
 import { TokenSealer } from '../../lib/store/TokenSealer';
-import { FakeClock, flushPromises } from '../helpers/FakeClock';
-import { MemoryTokenStore } from '../helpers/MemoryTokenStore';
-import { RecordingLogger } from '../helpers/RecordingLogger';
+import { flushPromises } from '../helpers/FakeClock';
+import { fleet, USABLE_MS } from '../helpers/tokenStoreFleet';
 import { findLeak, secretForms } from '../helpers/secretScan';
 import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT, TokenEndpointMock, deferred, tokenBody } from '../helpers/tokenEndpointMock';
 
 const binding = { tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID };
-/** 300 s tokens, 60 s buffer: 240 s usable. */
-const USABLE_MS = 240_000;
-
-/** Managers ("replicas") on one clock and one token endpoint, sharing one store. */
-function fleet(options: Partial<KeycloakTokenManagerOptions> = {}) {
-  const clock = new FakeClock();
-  const endpoint = new TokenEndpointMock();
-  const store = new MemoryTokenStore();
-  const logger = new RecordingLogger();
-  const sealer = new TokenSealer(CLIENT_SECRET, binding);
-  const replica = (extra: Partial<KeycloakTokenManagerOptions> = {}) =>
-    new KeycloakTokenManager({
-      tokenEndpoint: TOKEN_ENDPOINT,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      httpClient: endpoint.http,
-      now: clock.now,
-      timers: clock,
-      logger,
-      retry: false,
-      refreshAhead: false,
-      random: () => 0.5,
-      tokenStore: store,
-      ...options,
-      ...extra,
-    });
-  /** Puts a sealed entry in the store as another replica would. */
-  const plant = (accessToken: string, usableUntil: number, usableLifetimeMs = USABLE_MS) =>
-    store.entries.set(sealer.keyName, sealer.seal({ accessToken, usableUntil, usableLifetimeMs }));
-  const stored = () => sealer.open(store.entries.get(sealer.keyName));
-  return { clock, endpoint, store, logger, sealer, replica, plant, stored };
-}
 
 describe('KeycloakTokenManager with a tokenStore', () => {
   describe('when the process has no usable token', () => {
@@ -169,12 +136,14 @@ describe('KeycloakTokenManager with a tokenStore', () => {
 
   describe('when a token is rejected (invalidate(token))', () => {
     it('deletes the entry holding that token, so the fleet refetches about once', async () => {
-      const { endpoint, replica, stored } = fleet();
+      const { clock, endpoint, replica, stored } = fleet();
       const [a, b, c] = [replica(), replica(), replica()];
       await a.getToken();
       await b.getToken();
       await c.getToken();
       expect(endpoint.count).toBe(1);
+      // The revocation comes after the replicas took the token in (not in the same ms).
+      await clock.advance(1);
       a.invalidate('token-1');
       await flushPromises();
       expect(stored()).toBeUndefined();

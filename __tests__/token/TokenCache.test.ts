@@ -39,7 +39,7 @@ describe('TokenCache', () => {
     it('drops the cached token when it is the one rejected, and says so', () => {
       const cache = new TokenCache();
       cache.fill(token('token-1'));
-      expect(cache.reject('token-1')).toBe(true);
+      expect(cache.reject('token-1', 0)).toBe(true);
       expect(cache.token).toBeUndefined();
       expect(cache.rejected).toBe('token-1');
     });
@@ -48,21 +48,21 @@ describe('TokenCache', () => {
       const cache = new TokenCache();
       const newer = token('token-2');
       cache.fill(newer);
-      expect(cache.reject('token-1')).toBe(false);
+      expect(cache.reject('token-1', 0)).toBe(false);
       expect(cache.token).toBe(newer);
       expect(cache.rejected).toBe('token-1');
     });
 
     it('remembers the rejected token when nothing is cached', () => {
       const cache = new TokenCache();
-      expect(cache.reject('token-1')).toBe(false);
+      expect(cache.reject('token-1', 0)).toBe(false);
       expect(cache.rejected).toBe('token-1');
     });
 
     it('remembers only the last token rejected', () => {
       const cache = new TokenCache();
-      cache.reject('token-1');
-      cache.reject('token-2');
+      cache.reject('token-1', 0);
+      cache.reject('token-2', 0);
       expect(cache.rejected).toBe('token-2');
     });
   });
@@ -70,26 +70,97 @@ describe('TokenCache', () => {
   describe('dropAll', () => {
     it('drops the cached token and remembers it as rejected', () => {
       const cache = new TokenCache();
-      cache.reject('token-0');
+      cache.reject('token-0', 0);
       cache.fill(token('token-1'));
-      cache.dropAll();
+      cache.dropAll(0);
       expect(cache.token).toBeUndefined();
       expect(cache.rejected).toBe('token-1');
     });
 
     it('leaves the rejected token as it was when nothing is cached', () => {
       const cache = new TokenCache();
-      cache.reject('token-0');
-      cache.dropAll();
+      cache.reject('token-0', 0);
+      cache.dropAll(0);
       expect(cache.token).toBeUndefined();
       expect(cache.rejected).toBe('token-0');
+    });
+  });
+
+  describe('the adoption floor', () => {
+    it('starts below any time', () => {
+      expect(new TokenCache().floor).toBe(-Infinity);
+    });
+
+    it('rises to when the rejected token was taken in', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.reject('token-1', 0);
+      expect(cache.floor).toBe(7_000);
+    });
+
+    it('rises to when the token was issued when it does not say when it was taken in', () => {
+      const cache = new TokenCache();
+      cache.fill(token('token-1', 10_000));
+      cache.reject('token-1', 0);
+      expect(cache.floor).toBe(5_000);
+    });
+
+    it('rises on dropAll as on a rejection', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.dropAll(0);
+      expect(cache.floor).toBe(7_000);
+    });
+
+    it('stays where it was for a rejection of a token that is not the cached one', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-2'), takenAt: 7_000 });
+      cache.reject('token-1', 90_000);
+      expect(cache.floor).toBe(-Infinity);
+    });
+
+    it('never falls: a later rejection of a token taken in earlier leaves it', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-2'), takenAt: 9_000 });
+      cache.reject('token-2', 0);
+      cache.fill({ ...token('token-1'), takenAt: 8_000 });
+      cache.reject('token-1', 0);
+      expect(cache.floor).toBe(9_000);
+    });
+
+    it('rises to 1 s (PEER_REPAIR_WINDOW_MS) before the rejection when that is later than the take-in', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.reject('token-1', 50_000);
+      expect(cache.floor).toBe(49_000);
+    });
+
+    it('rises on dropAll to the window before the drop as on a rejection', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.dropAll(60_000);
+      expect(cache.floor).toBe(59_000);
+    });
+
+    it('keeps the take-in time when the rejection comes within the window after it', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.reject('token-1', 7_500);
+      expect(cache.floor).toBe(7_000);
+    });
+
+    it('stays where it was when close empties the cache', () => {
+      const cache = new TokenCache();
+      cache.fill({ ...token('token-1'), takenAt: 7_000 });
+      cache.empty();
+      expect(cache.floor).toBe(-Infinity);
     });
   });
 
   describe('empty', () => {
     it('drops the cached token without judging it', () => {
       const cache = new TokenCache();
-      cache.reject('token-0');
+      cache.reject('token-0', 0);
       cache.fill(token('token-1'));
       cache.empty();
       expect(cache.token).toBeUndefined();

@@ -3,12 +3,17 @@ import type { UsableToken } from '../../lib/util/UsableToken';
 
 const NOW = 1_000_000;
 
-const stored = (accessToken: string, usableUntil: number): UsableToken => ({
+const stored = (accessToken: string, usableUntil: number, usableLifetimeMs = 300_000): UsableToken => ({
   accessToken,
   usableUntil,
-  usableLifetimeMs: 300_000,
+  usableLifetimeMs,
 });
-const context = (extra: Partial<AdoptionContext> = {}): AdoptionContext => ({ now: NOW, minRemainingMs: 0, ...extra });
+const context = (extra: Partial<AdoptionContext> = {}): AdoptionContext => ({
+  now: NOW,
+  minRemainingMs: 0,
+  floor: -Infinity,
+  ...extra,
+});
 
 describe('isAdoptable', () => {
   it('adopts a stored token with life left when nothing is cached or rejected here', () => {
@@ -46,6 +51,37 @@ describe('isAdoptable', () => {
 
     it('refuses a stored token that ends before the cached one', () => {
       expect(isAdoptable(stored('token-2', NOW + 99_999), context({ cached }))).toBe(false);
+    });
+
+    it('refuses a stored token issued when the cached one was, though it outlives it', () => {
+      expect(isAdoptable(stored('token-2', NOW + 100_001, 300_001), context({ cached }))).toBe(false);
+    });
+
+    it('refuses an older stored token that outlives the cached one (a longer lifetime)', () => {
+      expect(isAdoptable(stored('token-2', NOW + 100_001, 400_000), context({ cached }))).toBe(false);
+    });
+
+    it('compares with a cached token that is no longer usable all the same', () => {
+      const expired = stored('token-1', NOW - 1);
+      expect(isAdoptable(stored('token-2', NOW + 100_000, 400_002), context({ cached: expired }))).toBe(false);
+      expect(isAdoptable(stored('token-2', NOW + 100_000), context({ cached: expired }))).toBe(true);
+    });
+  });
+
+  describe('the adoption floor', () => {
+    // Issued at NOW - 200_000.
+    const entry = stored('token-2', NOW + 100_000);
+
+    it('refuses a token issued exactly at the floor', () => {
+      expect(isAdoptable(entry, context({ floor: NOW - 200_000 }))).toBe(false);
+    });
+
+    it('refuses a token issued before the floor, however long it lives', () => {
+      expect(isAdoptable(stored('token-2', NOW + 900_000, 2_000_000), context({ floor: NOW - 200_000 }))).toBe(false);
+    });
+
+    it('adopts a token issued one ms after the floor', () => {
+      expect(isAdoptable(entry, context({ floor: NOW - 200_001 }))).toBe(true);
     });
   });
 

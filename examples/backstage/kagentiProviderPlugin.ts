@@ -2,8 +2,7 @@ import type { Readable } from 'node:stream';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { kagentiApiClientServiceRef } from '../../lib/backstage';
-import { readSseEvents } from '../../lib';
+import { kagentiApiClientServiceRef, relayEventStream } from '../../lib/backstage';
 
 // Express 4 does not pass a rejected promise to the error handler by itself.
 const route =
@@ -50,7 +49,7 @@ export const kagentiProviderPlugin = createBackendPlugin({
             if (typeof message !== 'string' || typeof agent !== 'string') {
               throw new InputError('message and agent must be strings');
             }
-            // A browser that goes away ends the upstream stream too.
+            // A browser that goes away before Kagenti answers cancels the request (relayEventStream covers after).
             const disconnected = new AbortController();
             res.on('close', () => disconnected.abort());
             const response = await kagenti.requestCore<Readable>({
@@ -61,11 +60,9 @@ export const kagentiProviderPlugin = createBackendPlugin({
               credentials: await httpAuth.credentials(req),
               signal: disconnected.signal,
             });
-            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-            for await (const event of readSseEvents(response.data)) {
-              res.write(`event: ${event.event}\ndata: ${event.data}\n\n`);
-            }
-            res.end();
+            // Ends with either side, also when the backend stops (never `.pipe()`); its `no-transform` keeps
+            // Backstage's gzip from holding events back; it never throws (once events flow, no error response can follow).
+            await relayEventStream(response.data, res);
           }),
         );
 

@@ -30,9 +30,10 @@ export async function waitForToken(tokens: TokenSource, config: InternalAxiosReq
     signal = controller.signal;
   }
   const min = config.kagentiAuth?.minTokenLifetimeMs;
+  const bestEffort = config.kagentiAuth?.bestEffort === true;
   try {
     return min !== undefined
-      ? await tokens.getTokenForStreaming(min, signal ? { signal } : {})
+      ? await tokens.getTokenForStreaming(min, { ...(signal ? { signal } : {}), ...(bestEffort ? { bestEffort } : {}) })
       : await tokens.getToken(signal ? { signal } : {});
   } catch (error) {
     if (timedOut) {

@@ -6,6 +6,7 @@ import { checkNumber } from '../util/checks';
 import { type AuthorizedFetch, type AuthorizedFetchInit } from '../fetch/AuthorizedFetch';
 import { createAuthorizedFetch } from '../fetch/createAuthorizedFetch';
 import { joinUrl } from '../fetch/requestParts';
+import type { KagentiAuthRequestOptions } from '../policy/KagentiAuthRequestOptions';
 import { assertHeaderSafeUserRef, assertRelativePath } from './checkUserRef';
 import { BACKSTAGE_USER_HEADER } from './kagentiHeaders';
 import { KeycloakTokenManager, type KeycloakTokenManagerOptions } from '../token/KeycloakTokenManager';
@@ -25,7 +26,11 @@ export interface KagentiApiClientOptions {
   logger?: LoggerLike;
   /** Time limit per request, in ms (0: none), as axios applies it. Default 30 000. */
   timeoutMs?: number;
-  /** Minimum remaining token lifetime for `stream: true` requests, in ms. Default 300 000. */
+  /**
+   * Minimum remaining token lifetime for `stream: true` requests, in ms. Default 300 000, as a
+   * preference: with Keycloak tokens shorter than that, the cached token serves without a warning
+   * or an early fetch. A value given here is a need (see `getTokenForStreaming`).
+   */
   streamMinLifetimeMs?: number;
 }
 
@@ -77,6 +82,7 @@ export class KagentiApiClient {
   /** The instance requests go through, for calls this class has no method for. */
   readonly axios: AxiosInstance;
   readonly #streamMinLifetimeMs: number;
+  readonly #streamAuth: KagentiAuthRequestOptions;
   readonly #timeoutMs: number;
   readonly #fetch: AuthorizedFetch;
   /** Created by `fromConfig`, so closed by `close()`; a manager passed in belongs to the caller. */
@@ -94,10 +100,14 @@ export class KagentiApiClient {
     this.#streamMinLifetimeMs = checkNumber(
       'streamMinLifetimeMs',
       options.streamMinLifetimeMs ?? DEFAULT_STREAM_MIN_LIFETIME_MS,
-      {
-        min: 0,
-      },
+      { min: 0 },
     );
+    // The default is a preference: Keycloak's tokens may be shorter (300 s less the buffer), and
+    // that is no reason to warn or to fetch early. A minimum the caller chose is a need.
+    this.#streamAuth = {
+      minTokenLifetimeMs: this.#streamMinLifetimeMs,
+      ...(options.streamMinLifetimeMs === undefined ? { bestEffort: true } : {}),
+    };
 
     this.#timeoutMs = timeoutMs;
     const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -139,7 +149,7 @@ export class KagentiApiClient {
       ...(body !== undefined ? { data: body } : {}),
       ...(query !== undefined ? { params: query } : {}),
       ...(signal ? { signal } : {}),
-      ...(stream ? { responseType: 'stream', kagentiAuth: { minTokenLifetimeMs: this.#streamMinLifetimeMs } } : {}),
+      ...(stream ? { responseType: 'stream', kagentiAuth: this.#streamAuth } : {}),
     });
   }
 
@@ -160,9 +170,7 @@ export class KagentiApiClient {
       headers.set(BACKSTAGE_USER_HEADER, options.userRef);
     }
     if (!headers.has('accept')) headers.set('accept', options.stream ? 'text/event-stream' : 'application/json');
-    const kagentiAuth = options.stream
-      ? { ...init.kagentiAuth, minTokenLifetimeMs: this.#streamMinLifetimeMs }
-      : init.kagentiAuth;
+    const kagentiAuth = options.stream ? { ...init.kagentiAuth, ...this.#streamAuth } : init.kagentiAuth;
     const { signal, done } = boundedSignal(init.signal ?? undefined, this.#timeoutMs);
     try {
       return await this.#fetch(path, { ...init, headers, signal, ...(kagentiAuth ? { kagentiAuth } : {}) });

@@ -45,7 +45,7 @@ const tokenExpiryBufferSeconds = z
   });
 
 /** Config keys that each hold one client credential; exactly one may be set. */
-export const CREDENTIAL_KEYS = ['clientSecret', 'privateKey', 'clientAssertionFile'] as const;
+export const CREDENTIAL_KEYS = ['clientSecret', 'clientSecretFile', 'privateKey', 'clientAssertionFile'] as const;
 
 /** Config keys whose values are secrets: marked `@visibility secret` in config.d.ts, never quoted. */
 export const SECRET_CONFIG_KEYS = ['clientSecret', 'privateKey'] as const;
@@ -72,7 +72,7 @@ const inList = <T extends string>(what: string, values: readonly T[]) =>
 
 /**
  * Shape of `boost.kagenti.auth`. Every key is optional and none has a default; the
- * three core keys must be set together or not at all. With `privateKey` or
+ * three core keys must be set together or not at all. With `clientSecretFile`, `privateKey` or
  * `clientAssertionFile`, the rule is tokenEndpoint + clientId + exactly one credential.
  */
 export const kagentiAuthConfigSchema = z
@@ -81,6 +81,7 @@ export const kagentiAuthConfigSchema = z
       tokenEndpoint: tokenEndpoint.optional(),
       clientId: nonEmptyString('clientId').optional(),
       clientSecret: nonEmptyString('clientSecret').optional(),
+      clientSecretFile: nonEmptyString('clientSecretFile').optional(),
       tokenExpiryBufferSeconds: tokenExpiryBufferSeconds.optional(),
       clientAuthentication: inList('clientAuthentication', CLIENT_AUTHENTICATIONS).optional(),
       privateKey: privateKey.optional(),
@@ -107,7 +108,9 @@ export const kagentiAuthConfigSchema = z
       if (missing.length > 0) return;
     } else {
       for (const key of ['tokenEndpoint', 'clientId'] as const) {
-        if (value[key] === undefined) issue(key, `${key} is missing (it is needed with privateKey or clientAssertionFile)`);
+        if (value[key] === undefined) {
+          issue(key, `${key} is missing (it is needed with clientSecretFile, privateKey or clientAssertionFile)`);
+        }
       }
     }
     const { problems } = checkClientAuthentication(value, CREDENTIAL_KEYS);
@@ -117,11 +120,14 @@ export const kagentiAuthConfigSchema = z
 
 /** Whether the settings authenticate with the client secret: no other credential, no method that needs one. */
 function usesClientSecret(value: {
+  clientSecretFile?: unknown;
   privateKey?: unknown;
   clientAssertionFile?: unknown;
   clientAuthentication?: ClientAuthentication;
 }): boolean {
-  if (value.privateKey !== undefined || value.clientAssertionFile !== undefined) return false;
+  if ([value.clientSecretFile, value.privateKey, value.clientAssertionFile].some(credential => credential !== undefined)) {
+    return false;
+  }
   const method = value.clientAuthentication;
   return method === undefined || (methodRule(method).credentials as readonly string[]).includes('clientSecret');
 }

@@ -25,12 +25,15 @@ export interface ConfigLike {
 
 /**
  * Auth settings once read and validated, with defaults applied. Exactly one of `clientSecret`,
- * `privateKey` and `clientAssertionFile` is set; the other optional keys only when configured.
+ * `clientSecretFile`, `privateKey` and `clientAssertionFile` is set; the other optional keys only
+ * when configured.
  */
 export interface KeycloakAuthConfig {
   tokenEndpoint: string;
   clientId: string;
   clientSecret?: string;
+  /** Read per token request (a secret rotated in place is picked up). */
+  clientSecretFile?: string;
   clientAuthentication?: ClientAuthentication;
   /** PEM text, or the JWK parsed from JSON text; already checked to parse and fit `signingAlgorithm`. */
   privateKey?: string | JsonWebKey;
@@ -98,7 +101,7 @@ function rawFromObject(root: unknown): unknown {
  * app-config root.
  *
  * @returns the validated settings, or `undefined` when none of tokenEndpoint, clientId and a
- *   credential (clientSecret, privateKey or clientAssertionFile) is set (auth disabled).
+ *   credential (clientSecret, clientSecretFile, privateKey or clientAssertionFile) is set (auth disabled).
  * @throws ConfigurationError when only some of them are set, two credentials are, or a value
  *   is malformed (a privateKey that does not parse or fit signingAlgorithm included). The
  *   message names the keys; it never contains a configured value.

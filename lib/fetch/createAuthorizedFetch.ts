@@ -116,7 +116,8 @@ function tokenFor(tokens: TokenSource, { options, init }: RequestParts): string 
     if (cached !== undefined) return cached;
   }
   const wait = init.signal ? { signal: init.signal } : {};
-  return min === undefined ? tokens.getToken(wait) : tokens.getTokenForStreaming(min, wait);
+  if (min === undefined) return tokens.getToken(wait);
+  return tokens.getTokenForStreaming(min, options.bestEffort === true ? { ...wait, bestEffort: true } : wait);
 }
 
 /** `METHOD origin/path` for a log line: no userinfo, query or fragment, which may hold anything. */

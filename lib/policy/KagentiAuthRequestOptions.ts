@@ -10,4 +10,9 @@ export interface KagentiAuthRequestOptions {
    * See `KeycloakTokenManager.getTokenForStreaming`.
    */
   minTokenLifetimeMs?: number;
+  /**
+   * With `minTokenLifetimeMs`: a preference, not a need (see `GetTokenOptions.bestEffort`); set by
+   * the Kagenti client for its default stream minimum.
+   */
+  bestEffort?: boolean;
 }

@@ -40,6 +40,8 @@ export interface FakeKagentiApiOptions {
    * active token gets 401 with an `invalid_token` challenge. Without it, no token is required.
    */
   tokens?: { isActive(token: string): boolean };
+  /** The port on 127.0.0.1. Default 0: a free port. */
+  port?: number;
 }
 
 /** A running fake Kagenti API. */
@@ -117,7 +119,7 @@ export async function startFakeKagentiApi(options: FakeKagentiApiOptions = {}): 
       send(res, record, typeof route === 'function' ? route(record) : route);
     })().catch(() => res.destroy());
   });
-  const listening = await listenOnLoopback(server);
+  const listening = await listenOnLoopback(server, options.port);
 
   return {
     url: listening.url,

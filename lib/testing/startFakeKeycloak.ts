@@ -12,6 +12,8 @@ export interface FakeKeycloakOptions {
   expiresInSeconds?: number;
   /** Realm in the token path. Default `kagenti`. */
   realm?: string;
+  /** The port on 127.0.0.1. Default 0: a free port. */
+  port?: number;
 }
 
 /** How the token endpoint misbehaves until `setFault({ mode: 'none' })`. */
@@ -43,6 +45,8 @@ export interface FakeKeycloak {
   /** Whether this fake issued the token and it has neither expired nor been revoked. */
   isActive(token: string): boolean;
   revoke(token: string): void;
+  /** Revokes every token issued so far; tokens issued afterwards are active as usual. */
+  revokeAll(): void;
   setFault(fault: FakeKeycloakFault): void;
   /** `boost.kagenti.auth` for app-config pointing at this fake. */
   authConfig(): { tokenEndpoint: string; clientId: string; clientSecret: string };
@@ -127,7 +131,7 @@ export async function startFakeKeycloak(options: FakeKeycloakOptions = {}): Prom
       answer(200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: record.scope ?? 'profile' });
     })().catch(() => res.destroy());
   });
-  const listening = await listenOnLoopback(server);
+  const listening = await listenOnLoopback(server, options.port);
   const tokenEndpoint = `${listening.url}${path}`;
 
   return {
@@ -138,6 +142,11 @@ export async function startFakeKeycloak(options: FakeKeycloakOptions = {}): Prom
     isActive: token => !revoked.has(token) && (issued.get(token) ?? 0) > Date.now(),
     revoke: token => {
       revoked.add(token);
+    },
+    revokeAll: () => {
+      // A token this fake no longer knows is inactive: forgetting them all revokes them all.
+      issued.clear();
+      revoked.clear();
     },
     setFault: next => {
       fault = next;

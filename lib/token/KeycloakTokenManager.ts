@@ -103,7 +103,9 @@ export class KeycloakTokenManager {
    * A token that stays usable for at least `minLifetimeMs` (for streams that outlive a
    * request). Fetches a fresh one when the cached one falls short, unless a fresh one would
    * fall short too: then the cached one is returned while it has at least half of a fresh
-   * token's usable life left, and a warning is logged once. Never loops.
+   * token's usable life left, and a warning is logged once. Never loops. With `bestEffort` (the
+   * Kagenti client's default minimum), a minimum no fresh token can meet is no reason to fetch or
+   * warn: the cached token serves while usable.
    */
   async getTokenForStreaming(minLifetimeMs: number, options: GetTokenOptions = {}): Promise<string> {
     checkNumber('minLifetimeMs', minLifetimeMs, { min: 0 });
@@ -112,6 +114,11 @@ export class KeycloakTokenManager {
     const cached = this.#cache.usable(now);
     if (cached) {
       const choice = streamingChoice(cached, now, minLifetimeMs);
+      if (choice.freshFallsShort && options.bestEffort) {
+        // Keycloak's tokens are shorter than the preference: the token in hand is as good as it gets.
+        this.#served('memory', cached, now);
+        return cached.accessToken;
+      }
       if (choice.freshFallsShort) this.#warnings.shortForStreaming(cached.usableLifetimeMs, minLifetimeMs);
       if (choice.action === 'use') {
         // A token too short for a stream is not refreshed ahead: a fresh one would be as short.
@@ -125,7 +132,9 @@ export class KeycloakTokenManager {
     } catch (error) {
       return this.#streamingFallback(error, options.signal);
     }
-    if (token.usableLifetimeMs < minLifetimeMs) this.#warnings.shortForStreaming(token.usableLifetimeMs, minLifetimeMs);
+    if (token.usableLifetimeMs < minLifetimeMs && !options.bestEffort) {
+      this.#warnings.shortForStreaming(token.usableLifetimeMs, minLifetimeMs);
+    }
     return token.accessToken;
   }
 
@@ -140,9 +149,9 @@ export class KeycloakTokenManager {
   invalidate(token?: string): boolean {
     if (token !== undefined) {
       if (this.#cache.rejected !== token) void this.#store?.deleteIf(token);
-      return this.#cache.reject(token);
+      return this.#cache.reject(token, this.#settings.now());
     }
-    this.#cache.dropAll();
+    this.#cache.dropAll(this.#settings.now());
     void this.#store?.clear();
     this.#failures.clear();
     this.#flights.detach();
@@ -195,9 +204,16 @@ export class KeycloakTokenManager {
 
   /** A token that needs waiting for (joined or fetched), counted as a lookup once it arrives. */
   async #lookUp(signal: AbortSignal | undefined, minRemainingMs: number, recordFailure = true): Promise<CachedToken> {
-    const joined = this.#flights.join();
+    let joined = this.#flights.join();
     const now = this.#settings.now();
-    const held = joined ? undefined : this.#failures.current(now);
+    let held: TokenRequestError | undefined;
+    // Awaited only while a failure is held: otherwise the request leaves in this turn.
+    if (!joined && this.#failures.current(now)) {
+      held = await this.#heldFailure(now);
+      this.#assertCallable(signal);
+      // The credential changed: join a flight another caller started meanwhile, or start one.
+      joined = held ? undefined : this.#flights.join();
+    }
     try {
       if (held) throw held;
       const token = await raceAbort(joined ?? this.#startFlight(false, minRemainingMs), signal);
@@ -207,6 +223,12 @@ export class KeycloakTokenManager {
       if (recordFailure) this.#served('failed', undefined, now);
       throw error;
     }
+  }
+
+  /** The held failure, unless the credential changed since it (then a flight may start, or have started meanwhile). */
+  async #heldFailure(now: number): Promise<TokenRequestError | undefined> {
+    const authenticator = this.#settings.authenticator;
+    return this.#failures.currentFor(now, authenticator.currentCredential?.bind(authenticator));
   }
 
   #startFlight(background: boolean, minRemainingMs: number): Promise<CachedToken> {

@@ -39,8 +39,9 @@ export class TokenSupplier {
    */
   async supply(flight: Flight<CachedToken>, recorder: TokenFetchRecorder): Promise<CachedToken> {
     let token: CachedToken;
+    const used: { credential?: string | undefined } = {};
     try {
-      token = await this.#next(flight, recorder);
+      token = await this.#next(flight, recorder, used);
     } catch (error) {
       if (error instanceof TokenRequestError) {
         // Safe by construction: the message and fields hold no secret and no token.
@@ -50,7 +51,7 @@ export class TokenSupplier {
           status: error.status,
           error: error.message,
         });
-        if (this.parts.mayWrite(flight)) this.parts.failures.remember(error);
+        if (this.parts.mayWrite(flight)) this.parts.failures.remember(error, used.credential);
       }
       throw error;
     }
@@ -61,11 +62,15 @@ export class TokenSupplier {
     return token;
   }
 
-  async #next(flight: Flight<CachedToken>, recorder: TokenFetchRecorder): Promise<CachedToken> {
+  async #next(
+    flight: Flight<CachedToken>,
+    recorder: TokenFetchRecorder,
+    used: { credential?: string | undefined },
+  ): Promise<CachedToken> {
     // Without a store, no await: the request leaves in the same turn as the caller that needed it.
     const adopted = this.parts.store && (await this.#adopt(this.parts.store, flight));
     if (adopted) return adopted;
-    const token = this.#toCached(await fetchWithRetry(this.parts.fetch, flight, recorder));
+    const token = this.#toCached(await fetchWithRetry(this.parts.fetch, flight, recorder, used));
     if (this.parts.mayWrite(flight)) void this.parts.store?.write(token);
     return token;
   }
@@ -75,14 +80,21 @@ export class TokenSupplier {
     const stored = await store.read();
     if (flight.signal.aborted) return undefined;
     const now = fetch.now();
-    if (!isAdoptable(stored, { now, cached: cache.token, rejected: cache.rejected, minRemainingMs: flight.minRemainingMs })) {
+    const context = {
+      now,
+      cached: cache.token,
+      rejected: cache.rejected,
+      floor: cache.floor,
+      minRemainingMs: flight.minRemainingMs,
+    };
+    if (!isAdoptable(stored, context)) {
       return undefined;
     }
     this.parts.logger?.debug('Adopted the Keycloak token from the token store', {
       clientId: fetch.clientId,
       usableForMs: stored.usableUntil - now,
     });
-    return { ...stored, fromStore: true };
+    return { ...stored, fromStore: true, takenAt: now };
   }
 
   #toCached({ response, sentAt }: FetchedToken): CachedToken {
@@ -93,6 +105,7 @@ export class TokenSupplier {
       expiresIn: response.expiresIn,
       usableForMs: usableLifetimeMs,
     });
-    return { accessToken: response.accessToken, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs };
+    const takenAt = this.parts.fetch.now();
+    return { accessToken: response.accessToken, usableUntil: sentAt + usableLifetimeMs, usableLifetimeMs, takenAt };
   }
 }

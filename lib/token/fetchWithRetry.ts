@@ -40,13 +40,17 @@ export async function fetchWithRetry(
   parts: TokenFetchParts,
   flight: Flight<unknown>,
   recorder: TokenFetchRecorder,
+  /** Set to the digest of the credential each attempt used: what a failure is remembered against. */
+  used: { credential?: string | undefined } = {},
 ): Promise<FetchedToken> {
   for (let attempt = 1; ; attempt++) {
     const sentAt = parts.now();
     let startedAt = sentAt;
+    used.credential = undefined;
     try {
       // Per attempt: a retry never reuses a jti, and a rotated credential is picked up.
       const authentication = await parts.authenticator.prepare({ now: sentAt });
+      used.credential = authentication.credential;
       startedAt = parts.now();
       const response = await requestClientCredentialsToken({
         tokenEndpoint: parts.tokenEndpoint,

@@ -78,6 +78,12 @@ export interface KeycloakTokenManagerOptions extends ClientAuthenticationOptions
 export interface GetTokenOptions {
   /** Releases this caller when aborted; a fetch that others share goes on. */
   signal?: AbortSignal;
+  /**
+   * For `getTokenForStreaming`: the minimum is a preference (a default), not a need. When a
+   * fresh token could not meet it either (Keycloak's tokens are shorter), the cached token serves
+   * while usable, with no warning and no early fetch.
+   */
+  bestEffort?: boolean;
 }
 
 /** The options once checked, with defaults applied and the client authentication built. */
@@ -159,7 +165,7 @@ function readRefreshAhead(value: number | false | undefined): number | false {
 
 function storeSettings(options: KeycloakTokenManagerOptions, authenticator: ClientAuthenticator): ManagerSettings['store'] {
   const method = authenticator.method;
-  const secret = options.tokenStoreSecret ?? tokenStoreSecretFor(method, options);
+  const secret = options.tokenStoreSecret ?? tokenStoreSecretFor(method, options, options.tokenEndpoint);
   if (secret === undefined) {
     throw new TypeError(
       `tokenStore with ${method} needs tokenStoreSecret: a ${method === 'client_assertion' ? 'rotating client assertion' : 'private key function'} is no stable secret to seal stored tokens with`,

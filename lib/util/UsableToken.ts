@@ -10,6 +10,11 @@ export interface UsableToken {
   usableLifetimeMs: number;
 }
 
+/** When the request that got `token` was sent (epoch ms): what "older" and "newer" compare. */
+export function issuedAt(token: UsableToken): number {
+  return token.usableUntil - token.usableLifetimeMs;
+}
+
 /**
  * What any access token the package hands out must be: visible ASCII only. RFC 6750's b64token
  * is stricter; unusual but harmless token formats pass, while CR, LF and anything else that could

@@ -36,10 +36,16 @@ describe('CLIENT_AUTHENTICATION_METHODS', () => {
   });
 
   it.each([
-    ['client_secret_basic', ['clientSecret'], [], [], clientSecretBasicFromOptions],
-    ['client_secret_post', ['clientSecret'], [], [], clientSecretPostFromOptions],
+    ['client_secret_basic', ['clientSecret', 'clientSecretFile'], [], [], clientSecretBasicFromOptions],
+    ['client_secret_post', ['clientSecret', 'clientSecretFile'], [], [], clientSecretPostFromOptions],
     ['private_key_jwt', ['privateKey'], ['privateKeyId', ...ASSERTION_OPTIONS], ASYMMETRIC, privateKeyJwtFromOptions],
-    ['client_secret_jwt', ['clientSecret'], ASSERTION_OPTIONS, ['HS256', 'HS384', 'HS512'], clientSecretJwtFromOptions],
+    [
+      'client_secret_jwt',
+      ['clientSecret', 'clientSecretFile'],
+      ASSERTION_OPTIONS,
+      ['HS256', 'HS384', 'HS512'],
+      clientSecretJwtFromOptions,
+    ],
     ['client_assertion', ['clientAssertion', 'clientAssertionFile'], [], [], clientAssertionFromOptions],
   ] as const)('%s takes %j, signing options %j, algorithms %j', (method, credentials, signingOptions, algorithms, build) => {
     const rule = CLIENT_AUTHENTICATION_METHODS[method];
@@ -54,6 +60,8 @@ describe('defaultMethod', () => {
   it.each<[Credential[], string]>([
     [[], 'client_secret_basic'],
     [['clientSecret'], 'client_secret_basic'],
+    [['clientSecretFile'], 'client_secret_basic'],
+    [['clientSecretFile', 'privateKey'], 'private_key_jwt'],
     [['privateKey'], 'private_key_jwt'],
     [['clientAssertion'], 'client_assertion'],
     [['clientAssertionFile'], 'client_assertion'],
@@ -160,7 +168,7 @@ describe('checkClientAuthentication', () => {
 
   describe('when the credential is missing', () => {
     it.each([
-      [{}, 'client_secret_basic', 'clientSecret', 'client_secret_basic needs clientSecret'],
+      [{}, 'client_secret_basic', 'clientSecret', 'client_secret_basic needs clientSecret or clientSecretFile'],
       [{ clientAuthentication: 'private_key_jwt' }, 'private_key_jwt', 'privateKey', 'private_key_jwt needs privateKey'],
       [
         { clientAuthentication: 'client_assertion' },
@@ -179,7 +187,12 @@ describe('checkClientAuthentication', () => {
         checkClientAuthentication({ clientAuthentication: 'client_secret_post', clientSecret: SECRET, privateKey: KEY }),
       ).toEqual({
         method: 'client_secret_post',
-        problems: [problem('privateKey', 'client_secret_post uses clientSecret, so privateKey must not be set as well')],
+        problems: [
+          problem(
+            'privateKey',
+            'client_secret_post uses clientSecret or clientSecretFile, so privateKey must not be set as well',
+          ),
+        ],
       });
     });
 
@@ -199,7 +212,7 @@ describe('checkClientAuthentication', () => {
 
     it("does not also call the method's own credential missing", () => {
       expect(checkClientAuthentication({ clientAuthentication: 'client_secret_basic', privateKey: KEY }).problems).toEqual([
-        problem('privateKey', 'client_secret_basic uses clientSecret, so privateKey must not be set as well'),
+        problem('privateKey', 'client_secret_basic uses clientSecret or clientSecretFile, so privateKey must not be set as well'),
       ]);
     });
   });
@@ -248,7 +261,7 @@ describe('checkClientAuthentication', () => {
         checkClientAuthentication({ clientAuthentication: 'client_secret_post', assertionAudience: 'aud', privateKeyId: 'kid-1' })
           .problems,
       ).toEqual([
-        problem('clientSecret', 'client_secret_post needs clientSecret'),
+        problem('clientSecret', 'client_secret_post needs clientSecret or clientSecretFile'),
         problem('privateKeyId', 'privateKeyId applies to private_key_jwt only, not client_secret_post'),
         problem(
           'assertionAudience',

@@ -59,7 +59,9 @@ describe('createClientAuthenticator method choice', () => {
     expect(() =>
       create({ clientAuthentication: 'client_secret_post', clientSecret: 's', privateKey: rsaPem, clientAssertionFile: '/x' }),
     ).toThrow(
-      new TypeError('client_secret_post uses clientSecret, so privateKey and clientAssertionFile must not be set as well'),
+      new TypeError(
+        'client_secret_post uses clientSecret or clientSecretFile, so privateKey and clientAssertionFile must not be set as well',
+      ),
     );
   });
 
@@ -73,7 +75,7 @@ describe('createClientAuthenticator method choice', () => {
 
   it('names the credential the method uses and the extra one', () => {
     expect(() => create({ clientAuthentication: 'client_secret_post', clientSecret: 's', privateKey: rsaPem })).toThrow(
-      new TypeError('client_secret_post uses clientSecret, so privateKey must not be set as well'),
+      new TypeError('client_secret_post uses clientSecret or clientSecretFile, so privateKey must not be set as well'),
     );
   });
 

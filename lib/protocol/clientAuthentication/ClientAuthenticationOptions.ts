@@ -15,6 +15,13 @@ export interface ClientAuthenticationOptions {
    */
   clientSecret?: string | (() => string | Promise<string>);
   /**
+   * Instead of `clientSecret`: a file holding the client secret (e.g. a Kubernetes Secret
+   * volume), read per token request, so that a secret rotated in place is picked up without a
+   * restart; surrounding whitespace is dropped. With a token store, the sealing key follows the
+   * file's current secret.
+   */
+  clientSecretFile?: string;
+  /**
    * For `private_key_jwt`: PEM text (PKCS#8), a private JWK, a `KeyObject`, or a function
    * returning one, called per token request (rotation). A static key is checked at construction.
    */

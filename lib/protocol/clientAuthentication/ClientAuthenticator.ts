@@ -12,6 +12,8 @@ export interface PreparedClientAuthentication {
   form: Record<string, string>;
   /** Every string that must never reach a message: secrets in each encoding, the assertion. */
   secrets: string[];
+  /** A digest of the credential this attempt used (see `credentialDigest`), never the credential. */
+  credential?: string;
   /** Advice for an `invalid_client` answer, when the method has more to say than "check the secret". */
   invalidClientHint?: (clock: { now: number; serverDate?: number }) => string;
 }
@@ -25,6 +27,13 @@ export interface ClientAuthenticator {
    * @throws TokenRequestError `CLIENT_SECRET_UNAVAILABLE` or `CLIENT_ASSERTION_UNAVAILABLE`.
    */
   prepare(attempt: { now: number }): Promise<PreparedClientAuthentication>;
+  /**
+   * A digest of the credential the next attempt would use, asked of its source now (a file read,
+   * a function called); absent when the credential cannot change (a string, a fixed key). Tells
+   * whether a remembered failure still stands for the credential in place.
+   * @throws TokenRequestError as `prepare` does, when the credential cannot be had.
+   */
+  currentCredential?(): Promise<string>;
 }
 
 /** `client_assertion_type` of RFC 7523 §2.2. */

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
 import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
+import { credentialFileSource } from './credentialFile';
 import { invalidClientAssertionHint } from './invalidClientAssertionHint';
-import { unavailable, type SecretSource } from './secretSource';
+import { currentCredentialOf, unavailable, type SecretSource } from './secretSource';
+import { credentialDigest } from './credentialDigest';
 
 /** Where an external assertion comes from: a function, or a file read per request. */
 export type ClientAssertionSource = { clientAssertion: () => string | Promise<string> } | { clientAssertionFile: string };
@@ -15,22 +16,13 @@ export type ClientAssertionSource = { clientAssertion: () => string | Promise<st
 export function clientAssertionSource(tokenEndpoint: string, source: ClientAssertionSource): SecretSource {
   const fail = (problem: string, cause?: unknown) => unavailable(tokenEndpoint, 'CLIENT_ASSERTION_UNAVAILABLE', problem, cause);
   if ('clientAssertionFile' in source) {
-    const file = source.clientAssertionFile;
-    return async () => {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (error) {
-        // The code is enough to act on, and the same on every platform.
-        const code = (error as { code?: unknown }).code;
-        throw fail(
-          `the clientAssertionFile ${file} could not be read (${typeof code === 'string' ? code : 'error'}). Check that the projected token is mounted there and readable by this process.`,
-        );
-      }
-      const assertion = text.trim();
-      if (!assertion) throw fail(`the clientAssertionFile ${file} is empty. Check the projected token volume.`);
-      return assertion;
-    };
+    return credentialFileSource(tokenEndpoint, {
+      option: 'clientAssertionFile',
+      path: source.clientAssertionFile,
+      code: 'CLIENT_ASSERTION_UNAVAILABLE',
+      mounted: 'the projected token',
+      volume: 'the projected token volume',
+    });
   }
   const get = source.clientAssertion;
   return async () => {
@@ -64,9 +56,11 @@ export function clientAssertion(assertion: SecretSource): ClientAuthenticator {
         headers: {},
         form: { client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: value },
         secrets: [value, value.slice(value.lastIndexOf('.') + 1)],
+        credential: credentialDigest(value),
         invalidClientHint: clock => invalidClientAssertionHint('client_assertion', undefined, clock),
       };
     },
+    ...currentCredentialOf(assertion),
   };
 }
 

@@ -8,7 +8,7 @@ import { privateKeyJwtFromOptions } from './privateKeyJwt';
 import { ASYMMETRIC_SIGNING_ALGORITHMS, HMAC_SIGNING_ALGORITHMS, type SigningAlgorithm } from './signJwt';
 
 /** The options that each hold one client credential. */
-export type Credential = 'clientSecret' | 'privateKey' | 'clientAssertion' | 'clientAssertionFile';
+export type Credential = 'clientSecret' | 'clientSecretFile' | 'privateKey' | 'clientAssertion' | 'clientAssertionFile';
 /** The options of signed client assertions. */
 export type SigningOption = 'privateKeyId' | 'signingAlgorithm' | 'assertionAudience' | 'assertionLifetimeSeconds';
 
@@ -41,13 +41,13 @@ const ASSERTION_OPTIONS: readonly SigningOption[] = ['signingAlgorithm', 'assert
  */
 export const CLIENT_AUTHENTICATION_METHODS = {
   client_secret_basic: {
-    credentials: ['clientSecret'],
+    credentials: ['clientSecret', 'clientSecretFile'],
     signingOptions: [],
     signingAlgorithms: [],
     build: clientSecretBasicFromOptions,
   },
   client_secret_post: {
-    credentials: ['clientSecret'],
+    credentials: ['clientSecret', 'clientSecretFile'],
     signingOptions: [],
     signingAlgorithms: [],
     build: clientSecretPostFromOptions,
@@ -59,7 +59,7 @@ export const CLIENT_AUTHENTICATION_METHODS = {
     build: privateKeyJwtFromOptions,
   },
   client_secret_jwt: {
-    credentials: ['clientSecret'],
+    credentials: ['clientSecret', 'clientSecretFile'],
     signingOptions: ASSERTION_OPTIONS,
     signingAlgorithms: HMAC_SIGNING_ALGORITHMS,
     build: clientSecretJwtFromOptions,
@@ -76,7 +76,13 @@ export const CLIENT_AUTHENTICATION_METHODS = {
 export const CLIENT_AUTHENTICATIONS = Object.keys(CLIENT_AUTHENTICATION_METHODS) as ClientAuthentication[];
 
 /** Every credential option, in the rulebook's order. */
-export const CREDENTIALS: readonly Credential[] = ['clientSecret', 'privateKey', 'clientAssertion', 'clientAssertionFile'];
+export const CREDENTIALS: readonly Credential[] = [
+  'clientSecret',
+  'clientSecretFile',
+  'privateKey',
+  'clientAssertion',
+  'clientAssertionFile',
+];
 
 /** Every signing option. */
 export const SIGNING_OPTIONS: readonly SigningOption[] = ['privateKeyId', ...ASSERTION_OPTIONS];
@@ -95,8 +101,15 @@ export function isClientAuthentication(value: unknown): value is ClientAuthentic
  * Which credential names the method when several are given: the most specific first, so that a
  * key or an assertion left beside a secret is taken as meant (and the secret refused as extra).
  */
-// Stryker disable next-line StringLiteral: without clientSecret here, a secret falls back to the first method, which is also the first to take it
-const CREDENTIAL_PREFERENCE: readonly Credential[] = ['privateKey', 'clientAssertion', 'clientAssertionFile', 'clientSecret'];
+// Stryker disable StringLiteral: without clientSecret or clientSecretFile here, a secret falls back to the first method, which is also the first to take it
+const CREDENTIAL_PREFERENCE: readonly Credential[] = [
+  'privateKey',
+  'clientAssertion',
+  'clientAssertionFile',
+  'clientSecret',
+  'clientSecretFile',
+];
+// Stryker restore StringLiteral
 
 /** The method used when none is named: the first that takes the preferred credential given, else the first. */
 export function defaultMethod(given: readonly Credential[]): ClientAuthentication {

@@ -1,6 +1,7 @@
 import type { ClientAuthenticator } from './ClientAuthenticator';
 import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
-import { clientSecretFromOptions, type SecretSource } from './secretSource';
+import { credentialDigest } from './credentialDigest';
+import { clientSecretFromOptions, currentCredentialOf, type SecretSource } from './secretSource';
 
 /**
  * `application/x-www-form-urlencoded` encoding of one value, as RFC 6749 §2.3.1 requires
@@ -33,8 +34,10 @@ export function clientSecretBasic(clientId: string, secret: SecretSource): Clien
         headers: { Authorization: authorization },
         form: {},
         secrets: [...secretEncodings(value), authorization, authorization.slice('Basic '.length)],
+        credential: credentialDigest(value),
       };
     },
+    ...currentCredentialOf(secret),
   };
 }
 

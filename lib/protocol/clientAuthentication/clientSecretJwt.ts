@@ -4,7 +4,8 @@ import type { ClientAuthenticationContext } from './clientAuthenticationMethods'
 import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
 import { secretEncodings } from './clientSecretBasic';
 import { invalidClientAssertionHint } from './invalidClientAssertionHint';
-import { clientSecretFromOptions, type SecretSource } from './secretSource';
+import { credentialDigest } from './credentialDigest';
+import { clientSecretFromOptions, currentCredentialOf, type SecretSource } from './secretSource';
 import { signJwt, type HmacSigningAlgorithm } from './signJwt';
 
 export interface ClientSecretJwtOptions {
@@ -38,9 +39,11 @@ export function clientSecretJwt(options: ClientSecretJwtOptions): ClientAuthenti
           assertion,
           assertion.slice(assertion.lastIndexOf('.') + 1),
         ],
+        credential: credentialDigest(value),
         invalidClientHint: clock => invalidClientAssertionHint('client_secret_jwt', audience, clock),
       };
     },
+    ...currentCredentialOf(secret),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { ClientAuthenticator } from './ClientAuthenticator';
 import { secretEncodings } from './clientSecretBasic';
 import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
-import { clientSecretFromOptions, type SecretSource } from './secretSource';
+import { credentialDigest } from './credentialDigest';
+import { clientSecretFromOptions, currentCredentialOf, type SecretSource } from './secretSource';
 
 /** `client_secret_post`: id and secret in the form body. */
 export function clientSecretPost(clientId: string, secret: SecretSource): ClientAuthenticator {
@@ -9,8 +10,14 @@ export function clientSecretPost(clientId: string, secret: SecretSource): Client
     method: 'client_secret_post',
     async prepare() {
       const value = await secret();
-      return { headers: {}, form: { client_id: clientId, client_secret: value }, secrets: secretEncodings(value) };
+      return {
+        headers: {},
+        form: { client_id: clientId, client_secret: value },
+        secrets: secretEncodings(value),
+        credential: credentialDigest(value),
+      };
     },
+    ...currentCredentialOf(secret),
   };
 }
 

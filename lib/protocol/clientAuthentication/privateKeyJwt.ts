@@ -2,6 +2,7 @@ import { assertionClaims, assertionSettings } from './assertionClaims';
 import type { ClientAuthenticationContext } from './clientAuthenticationMethods';
 import { JWT_BEARER_ASSERTION_TYPE, type ClientAuthenticator } from './ClientAuthenticator';
 import { importPrivateKey, type ImportedPrivateKey, type PrivateKeyInput } from './importPrivateKey';
+import { credentialDigest } from './credentialDigest';
 import { invalidClientAssertionHint } from './invalidClientAssertionHint';
 import { unavailable } from './secretSource';
 import { signJwt, type AsymmetricSigningAlgorithm } from './signJwt';
@@ -66,9 +67,12 @@ export function privateKeyJwt(options: PrivateKeyJwtOptions): ClientAuthenticato
         headers: {},
         form: { client_id: clientId, client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: assertion },
         secrets: [assertion, assertion.slice(assertion.lastIndexOf('.') + 1)],
+        // A fixed key cannot change: no digest to compare.
+        ...(fixed ? {} : { credential: credentialDigest(key) }),
         invalidClientHint: clock => invalidClientAssertionHint('private_key_jwt', audience, clock),
       };
     },
+    ...(fixed ? {} : { currentCredential: async () => credentialDigest((await keyFor()).key) }),
   };
 }
 
