@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const slices = Number(process.argv[3] ?? 60);
   const perSlice = Number(process.argv[4] ?? 2000);
   const contenders = new Map<ContenderKey, MockContender>(keys.map(key => [key, createMockContender(key)]));
-  for (const contender of contenders.values()) for (let i = 0; i < 5000; i++) await contender.instance.get('/items');
+  for (const contender of contenders.values()) for (let i = 0; i < 5000; i++) await contender.get('/items');
   const cpu = new Map<ContenderKey, number[]>(keys.map(key => [key, []]));
   const wall = new Map<ContenderKey, number[]>(keys.map(key => [key, []]));
   for (let slice = 0; slice < slices; slice++) {
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       contender.resetHistory();
       const cpuStart = process.cpuUsage();
       const wallStart = performance.now();
-      for (let i = 0; i < perSlice; i++) await contender.instance.get('/items');
+      for (let i = 0; i < perSlice; i++) await contender.get('/items');
       const used = process.cpuUsage(cpuStart);
       wall.get(key)!.push(((performance.now() - wallStart) * 1000) / perSlice);
       cpu.get(key)!.push((used.user + used.system) / perSlice);
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
         `wall ${median(wall.get(key)!).toFixed(2)} µs (÷${base} ${median(wallRatios).toFixed(3)})`,
     );
   }
-  for (const contender of contenders.values()) contender.close();
+  for (const contender of contenders.values()) await contender.close();
 }
 
 void main();

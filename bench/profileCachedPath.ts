@@ -8,15 +8,15 @@ async function main(): Promise<void> {
   const key = (process.argv[2] ?? 'ours') as ContenderKey;
   const requests = Number(process.argv[3] ?? 200_000);
   const contender = createMockContender(key);
-  await contender.instance.get('/items');
+  await contender.get('/items');
   const started = process.cpuUsage();
   for (let i = 0; i < requests; i++) {
-    await contender.instance.get('/items');
+    await contender.get('/items');
     if (i % 1000 === 0) contender.resetHistory();
   }
   const cpu = process.cpuUsage(started);
   console.log(`${key}: ${((cpu.user + cpu.system) / requests).toFixed(2)} µs CPU per request over ${requests} requests`);
-  contender.close();
+  await contender.close();
 }
 
 void main();

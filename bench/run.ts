@@ -1,13 +1,13 @@
-// `npm run bench`: runs every contender on the same work, in this process, against the same
-// loopback servers, and prints/writes one table. Flags:
+// `npm run bench`: runs every contender, on axios and on fetch, on the same work, in this process,
+// against the same loopback servers, and prints/writes one table. Flags:
 //   --quick        fewer rounds and requests (a smoke run; numbers are not for comparison)
 //   --update-doc   also replace the generated section of BENCHMARKS.md
 //   --only=a,b     run only some measures: tokens, overhead, telemetry, throughput, rotation, memory, fleet
 //                  (fleet, 8 replica processes sharing a redis-server, runs only when asked for)
-//   --contenders=a,b  run only some contenders (keys in bench/lib/contenders.ts); the floors and ours always run
+//   --contenders=a,b  run only some contenders (keys in bench/lib/contenders.ts); the floors and ours
+//                     (ours, oursFetch) always run
 import * as os from 'node:os';
-import type { ContenderKey } from './lib/contenders';
-import { CONTENDERS } from './lib/contenders';
+import { ALWAYS_RUN, CONTENDERS, contender, type ContenderKey } from './lib/contenders';
 import {
   buildTable,
   checkGoals,
@@ -69,9 +69,8 @@ async function main(): Promise<void> {
   for (const key of chosen ?? [])
     if (!CONTENDERS.some(def => def.key === key))
       throw new Error(`unknown contender ${key}; use ${CONTENDERS.map(def => def.key).join(', ')}`);
-  // Ratios are taken to the floors and the goals are ours, so those three always run.
   const keys: ContenderKey[] = CONTENDERS.map(def => def.key).filter(
-    key => !chosen || chosen.has(key) || key === 'bare' || key === 'minimal' || key === 'ours',
+    key => !chosen || chosen.has(key) || ALWAYS_RUN.includes(key),
   );
   const machine = machineInfo();
   const started = performance.now();
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
     forceGc();
   }
   if (only.has('overhead')) {
-    log(`cached-path overhead with axios-mock-adapter (tinybench, ${settings.overhead.rounds} rounds)`);
+    log(`cached-path overhead on a mock transport (tinybench, ${settings.overhead.rounds} rounds)`);
     results.overhead = await runOverhead(keys, settings.overhead, log);
     forceGc();
   }
@@ -111,7 +110,12 @@ async function main(): Promise<void> {
       `latency across token rotation (token endpoint ${settings.rotation.tokenDelayMs} ms, expires_in ${settings.rotation.ttlSeconds} s, ` +
         `buffer ${settings.rotation.bufferSeconds} s, ${settings.rotation.rate} requests/s per stream, ${settings.rotation.durationMs} ms recorded)`,
     );
-    results.rotation = await runRotation(keys, settings.rotation, log);
+    // The axios contenders only: see the table's footnote ⁴ (report.ts).
+    results.rotation = await runRotation(
+      keys.filter(key => contender(key).transport === 'axios'),
+      settings.rotation,
+      log,
+    );
     forceGc();
   }
   if (only.has('memory')) {

@@ -1,10 +1,11 @@
-// A minimal loopback server for the benchmarks: a client-credentials token endpoint and a
-// bearer-protected API on one node:http server. It counts token requests per client at the
-// endpoint itself, so contenders are measured by what reaches the wire, not by what they report.
-// Deliberately tiny (no introspection, no JOSE) so that server cost stays small and equal for all.
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// A minimal loopback server for the benchmarks: a client-credentials token endpoint (JWT-shaped
+// tokens, see jwtShapedToken.ts) and a bearer-protected API, each on its own port. It counts
+// token requests per client at the endpoint itself, so contenders are measured by what reaches
+// the wire, not by what they report.
+// Deliberately tiny (no introspection, no signatures) so that server cost stays small and equal for all.
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { jwtShapedToken } from './jwtShapedToken';
 
 export interface BenchClient {
   id: string;
@@ -63,7 +64,6 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const tokens = new Map<string, number>();
   for (const token of options.fixedTokens ?? []) tokens.set(token, Infinity);
   let tokenDelayMs = options.tokenDelayMs ?? 0;
-  let serial = 0;
 
   let stats: BenchServerStats = freshStats();
   let late:
@@ -124,7 +124,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         send(res, 401, Buffer.from('{"error":"invalid_client"}'));
         return;
       }
-      const token = `${(serial++).toString(36)}.${randomBytes(12).toString('base64url')}`;
+      const token = jwtShapedToken(client.ttlSeconds);
       tokens.set(token, Date.now() + client.ttlSeconds * 1000);
       send(res, 200, Buffer.from(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: client.ttlSeconds })), {
         'cache-control': 'no-store',
@@ -156,7 +156,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     send401(res);
   }
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (req.method === 'POST' && url === '/token') {
       const chunks: Buffer[] = [];
@@ -172,20 +172,15 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     }
     req.resume();
     send(res, 404, Buffer.from('{"error":"not_found"}'));
-  });
-  server.keepAliveTimeout = 30_000;
-  server.maxRequestsPerSocket = 0;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  };
+  // The token endpoint has an origin of its own, as Keycloak has: undici-oidc-interceptor sends
+  // its token requests through the dispatcher it is composed into, and would intercept (and
+  // recurse into) a token endpoint on the API's origin. One handler serves both listeners.
+  const [api, idp] = await Promise.all([listen(handle), listen(handle)]);
 
   return {
-    url,
-    tokenEndpoint: `${url}/token`,
+    url: api.url,
+    tokenEndpoint: `${idp.url}/token`,
     stats: () => ({ ...stats, tokenRequestsByClient: { ...stats.tokenRequestsByClient } }),
     resetStats() {
       stats = freshStats();
@@ -209,8 +204,25 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     async close() {
       if (late) releaseHeld();
       late = undefined;
+      await Promise.all([api.close(), idp.close()]);
+    },
+  };
+}
+
+async function listen(handle: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handle);
+  server.keepAliveTimeout = 30_000;
+  server.maxRequestsPerSocket = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close() {
       server.closeAllConnections();
-      await new Promise<void>(resolve => server.close(() => resolve()));
+      return new Promise<void>(resolve => server.close(() => resolve()));
     },
   };
 }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const concurrency = Number(process.argv[4] ?? 50);
   const contender = createMockContender(key);
   // Warm up: JIT, caches, the first token.
-  for (let i = 0; i < 2_000; i++) await contender.instance.get('/items');
+  for (let i = 0; i < 2_000; i++) await contender.get('/items');
   contender.resetHistory();
   const before = await settle();
   let sent = 0;
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       sent++;
       if (sent % 1000 === 0) contender.resetHistory();
       try {
-        await contender.instance.get('/items');
+        await contender.get('/items');
       } catch {
         failed++;
       }
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   contender.resetHistory();
   const after = await settle();
   process.send?.({ key, requests: total, failed, before, after, elapsedMs, tokenRequests: contender.tokenRequests() });
-  contender.close();
+  await contender.close();
 }
 
 void main();

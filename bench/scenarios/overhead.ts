@@ -1,8 +1,9 @@
-// Per-request cost on the cached path, with axios-mock-adapter (no network), measured with
-// tinybench. Rounds are repeated with the contenders in rotated order; each round's mean time
-// per request is divided by the floor's from the same round, and the medians are reported.
+// Per-request cost on the cached path, on a mock transport (no network: axios-mock-adapter for
+// axios, undici's MockAgent for fetch), measured with tinybench. Rounds are repeated with the
+// contenders in rotated order; each round's mean time per request is divided by the floors' from
+// the same round (those of the contender's own client), and the medians are reported.
 import type * as Tinybench from 'tinybench';
-import type { ContenderKey } from '../lib/contenders';
+import { floorsOf, type ContenderKey } from '../lib/contenders';
 import { createMockContender, type MockContender } from '../lib/mockSetup';
 import { forceGc, median, percentileSorted, rotate } from '../lib/stats';
 
@@ -19,11 +20,11 @@ export interface OverheadResult {
   opsPerSecond: number;
   /** Median over rounds of (time per request ÷ the floor's in the same round). */
   ratioToFloor: number;
-  /** Median over rounds of (time per request ÷ the minimal interceptor's in the same round). */
+  /** Median over rounds of (time per request ÷ the interceptor floor's in the same round). */
   ratioToInterceptorFloor: number;
   /**
    * Median over rounds of this process's CPU time (user + system) per request, in µs, and its
-   * ratio to the minimal interceptor's: CPU time moves far less than wall-clock time when other
+   * ratio to the interceptor floor's: CPU time moves far less than wall-clock time when other
    * processes share the machine. It includes the mock's history reset after each call, alike for all.
    */
   cpuUsPerRequest: number;
@@ -31,7 +32,7 @@ export interface OverheadResult {
   /**
    * Paired slices: after the tinybench rounds, every contender runs `slicePerContender` requests in
    * turn, in rotated order, `slices` times; each slice's time (wall and CPU) is divided by the
-   * minimal interceptor's from the same slice. Slices of ~50 ms follow each other closely, so load
+   * interceptor floor's from the same slice. Slices of ~50 ms follow each other closely, so load
    * from other processes hits all contenders alike; the median of these ratios is the goal row.
    */
   pairedRatioToInterceptorFloor: number;
@@ -61,21 +62,25 @@ export function runOverhead(
   options: OverheadOptions,
   log: (line: string) => void,
 ): Promise<Record<ContenderKey, OverheadResult>> {
-  return measureCachedPath(keys, createMockContender, options, log);
+  return measureCachedPath(keys, createMockContender, options, log, floorsOf);
 }
 
-/** The cached-path measure over any set of mock contenders; `bare`, when among them, is the floor. */
+/** Which keys a contender's ratios divide by; a floor missing from the run leaves its ratios empty. */
+export type FloorsOf<K extends string> = (key: K) => { floor: K; interceptorFloor: K };
+
+/** The cached-path measure over any set of mock contenders; by default `bare` is the floor and `minimal` the interceptor floor. */
 export async function measureCachedPath<K extends string>(
   keys: readonly K[],
   create: (key: K) => MockContender,
   options: OverheadOptions,
   log: (line: string) => void,
+  floorsOf: FloorsOf<K> = () => ({ floor: 'bare' as K, interceptorFloor: 'minimal' as K }),
 ): Promise<Record<K, OverheadResult>> {
   const { Bench } = (await importEsm('tinybench')) as typeof Tinybench;
   const contenders = new Map<K, MockContender>();
   for (const key of keys) {
     const contender = create(key);
-    await contender.instance.get('/items'); // fills the cache: the cached path is what is measured
+    await contender.get('/items'); // fills the cache: the cached path is what is measured
     contenders.set(key, contender);
   }
   const perRound = new Map<K, number[]>(keys.map(key => [key, []]));
@@ -90,13 +95,13 @@ export async function measureCachedPath<K extends string>(
       setup: () => forceGc(),
     });
     for (const key of rotate(keys, round)) {
-      const { instance, resetHistory } = contenders.get(key)!;
+      const { get, resetHistory } = contenders.get(key)!;
       let cpuStart: NodeJS.CpuUsage | undefined;
       let calls = 0;
       bench.add(
         key,
         async () => {
-          const response = await instance.get('/items');
+          const response = await get('/items');
           sink += response.status;
         },
         // Outside the timed call: keeps axios-mock-adapter's request history from piling up.
@@ -131,19 +136,19 @@ export async function measureCachedPath<K extends string>(
     );
   }
   if (sink === 0) throw new Error('no responses');
-  const paired = await pairedSlices(keys, contenders, options.slices ?? 0, options.slicePerContender ?? 1000);
+  const paired = await pairedSlices(keys, contenders, options.slices ?? 0, options.slicePerContender ?? 1000, floorsOf);
   if (paired.wall.size > 0)
     log(`  ${options.slices} paired slices of ${options.slicePerContender ?? 1000} requests per contender`);
 
-  const floor = perRound.get('bare' as K);
-  const interceptorFloor = perRound.get('minimal' as K);
   const results = {} as Record<K, OverheadResult>;
   for (const key of keys) {
+    const floor = perRound.get(floorsOf(key).floor);
+    const interceptorFloor = perRound.get(floorsOf(key).interceptorFloor);
     const rounds = perRound.get(key)!;
     const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];
     const interceptorRatios = interceptorFloor ? rounds.map((value, i) => value / interceptorFloor[i]) : [];
     const cpu = cpuPerRound.get(key)!;
-    const cpuFloor = cpuPerRound.get('minimal' as K);
+    const cpuFloor = cpuPerRound.get(floorsOf(key).interceptorFloor);
     const cpuRatios = cpuFloor ? cpu.map((value, i) => value / cpuFloor[i]) : [];
     const us = median(rounds);
     const pairedRatios = paired.ratios(paired.wall, key);
@@ -167,7 +172,7 @@ export async function measureCachedPath<K extends string>(
       samples: samples.get(key)!,
     };
   }
-  for (const contender of contenders.values()) contender.close();
+  for (const contender of contenders.values()) await contender.close();
   return results;
 }
 
@@ -177,6 +182,7 @@ async function pairedSlices<K extends string>(
   contenders: ReadonlyMap<K, MockContender>,
   slices: number,
   perContender: number,
+  floorsOf: FloorsOf<K>,
 ): Promise<{ wall: Map<K, number[]>; cpu: Map<K, number[]>; ratios: (of: Map<K, number[]>, key: K) => number[] }> {
   const wall = new Map<K, number[]>();
   const cpu = new Map<K, number[]>();
@@ -188,12 +194,12 @@ async function pairedSlices<K extends string>(
   }
   for (let slice = 0; slice < slices; slice++) {
     for (const key of rotate(keys, slice)) {
-      const { instance, resetHistory } = contenders.get(key)!;
+      const { get, resetHistory } = contenders.get(key)!;
       resetHistory();
       const cpuStart = process.cpuUsage();
       const wallStart = performance.now();
       for (let i = 0; i < perContender; i++) {
-        await instance.get('/items');
+        await get('/items');
         if (i % 100 === 99) resetHistory();
       }
       const used = process.cpuUsage(cpuStart);
@@ -202,7 +208,7 @@ async function pairedSlices<K extends string>(
     }
   }
   const ratios = (of: Map<K, number[]>, key: K): number[] => {
-    const base = of.get('minimal' as K);
+    const base = of.get(floorsOf(key).interceptorFloor);
     const values = of.get(key);
     return base && values ? values.map((value, i) => value / base[i]) : [];
   };

@@ -85,7 +85,7 @@ export async function runRotation(
   }
   try {
     // First token for everyone (not recorded).
-    await Promise.all(streams.map(stream => stream.contender.instance.get('/items').catch(() => undefined)));
+    await Promise.all(streams.map(stream => stream.contender.get('/items').catch(() => undefined)));
     await server.resetStats();
 
     const t0 = performance.now();
@@ -101,7 +101,7 @@ export async function runRotation(
             if (due > now || due >= end) break;
             stream.next++;
             const recorded = due >= recordFrom;
-            const request = stream.contender.instance.get('/items').then(
+            const request = stream.contender.get('/items').then(
               () => {
                 if (recorded) stream.latencies.push(performance.now() - due);
               },
@@ -144,7 +144,7 @@ export async function runRotation(
     }
     return results;
   } finally {
-    for (const stream of streams) stream.contender.close();
+    for (const stream of streams) await stream.contender.close();
     await server.close();
   }
 }

@@ -7,7 +7,7 @@ import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import type * as Tinybench from 'tinybench';
 import { installKeycloakAuth, KeycloakTokenManager, type MeterLike, type TracerLike } from '../../lib';
-import { contender, type Contender, type ContenderEnv } from '../lib/contenders';
+import { contender, onAxios, type AxiosContender, type ContenderEnv } from '../lib/contenders';
 import { createMockContenderFrom, type MockContender } from '../lib/mockSetup';
 import { median, rotate } from '../lib/stats';
 import { measureCachedPath, type OverheadOptions, type OverheadResult } from './overhead';
@@ -34,7 +34,7 @@ class IdleReader extends MetricReader {
   }
 }
 
-function ours(env: ContenderEnv, telemetry: { meter?: MeterLike; tracer?: TracerLike }, close: () => void): Contender {
+function ours(env: ContenderEnv, telemetry: { meter?: MeterLike; tracer?: TracerLike }, close: () => void): AxiosContender {
   const manager = new KeycloakTokenManager({
     tokenEndpoint: env.tokenEndpoint,
     clientId: env.clientId,
@@ -45,13 +45,10 @@ function ours(env: ContenderEnv, telemetry: { meter?: MeterLike; tracer?: Tracer
   });
   const instance = axios.create({ baseURL: env.baseURL });
   installKeycloakAuth(instance, manager);
-  return {
-    instance,
-    close: () => {
-      manager.close();
-      close();
-    },
-  };
+  return onAxios(instance, () => {
+    manager.close();
+    close();
+  });
 }
 
 function sdkTelemetry(): { meter: MeterLike; tracer: TracerLike; shutdown(): void } {
@@ -68,11 +65,11 @@ function sdkTelemetry(): { meter: MeterLike; tracer: TracerLike; shutdown(): voi
 }
 
 function create(key: TelemetryContenderKey): MockContender {
-  if (key === 'bare') return createMockContenderFrom(contender('bare').create);
-  if (key === 'oursNoSdk') return createMockContenderFrom(env => ours(env, {}, () => {}));
+  if (key === 'bare') return createMockContenderFrom(contender('bare'));
+  if (key === 'oursNoSdk') return createMockContenderFrom({ transport: 'axios', create: env => ours(env, {}, () => {}) });
   // Passed in rather than registered globally, so that later measures' contenders stay SDK-free.
   const { shutdown, ...telemetry } = sdkTelemetry();
-  return createMockContenderFrom(env => ours(env, telemetry, shutdown));
+  return createMockContenderFrom({ transport: 'axios', create: env => ours(env, telemetry, shutdown) });
 }
 
 /** Median over rounds of the time of one `getCachedToken()` (the cached path's only recorded call), in ns. */

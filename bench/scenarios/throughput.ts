@@ -1,8 +1,9 @@
 // Closed-loop throughput over real loopback HTTP against a node:http server in a child process
 // (so the server's CPU is not the client's). Each round runs every contender for the same time,
-// in rotated order; a contender's rate is divided by the floor's from the same round.
+// in rotated order; a contender's rate is divided by the floor's (that of its own client) from
+// the same round.
 import type { ContenderKey, Contender } from '../lib/contenders';
-import { CONTENDERS } from '../lib/contenders';
+import { CONTENDERS, floorsOf } from '../lib/contenders';
 import { spawnBenchServer } from '../lib/spawnBenchServer';
 import { median, rotate, sleep } from '../lib/stats';
 
@@ -46,7 +47,7 @@ async function closedLoop(
   const worker = async () => {
     while (performance.now() < end) {
       try {
-        await contender.instance.get('/items');
+        await contender.get('/items');
         done++;
       } catch {
         errors++;
@@ -102,10 +103,10 @@ export async function runThroughput(
       );
     }
     const stats = await server.stats();
-    const floor = perRound.get('bare');
-    const cpuFloor = cpuPerRound.get('bare');
     const results = {} as Record<ContenderKey, ThroughputResult>;
     for (const key of keys) {
+      const floor = perRound.get(floorsOf(key).floor);
+      const cpuFloor = cpuPerRound.get(floorsOf(key).floor);
       const rounds = perRound.get(key)!;
       const ratios = floor ? rounds.map((value, i) => value / floor[i]) : [];
       const cpuRounds = cpuPerRound.get(key)!;
@@ -123,7 +124,7 @@ export async function runThroughput(
     }
     return results;
   } finally {
-    for (const contender of contenders.values()) contender.close();
+    for (const contender of contenders.values()) await contender.close();
     await server.close();
   }
 }

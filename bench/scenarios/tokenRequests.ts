@@ -24,10 +24,11 @@ export interface LateResult extends CountResult {
   lateTokenRequests?: number;
 }
 
+/** Per contender that ran. */
 export interface TokenRequestResults {
-  coldBurst: Record<ContenderKey, CountResult>;
-  storm: Record<ContenderKey, CountResult>;
-  late: Record<ContenderKey, LateResult>;
+  coldBurst: Partial<Record<ContenderKey, CountResult>>;
+  storm: Partial<Record<ContenderKey, CountResult>>;
+  late: Partial<Record<ContenderKey, LateResult>>;
 }
 
 async function withContender<T>(key: ContenderKey, run: (server: BenchServer, contender: Contender) => Promise<T>): Promise<T> {
@@ -48,14 +49,14 @@ async function withContender<T>(key: ContenderKey, run: (server: BenchServer, co
   try {
     return await run(server, contender);
   } finally {
-    contender.close();
+    await contender.close();
     await server.close();
   }
 }
 
 async function burst(contender: Contender, count: number): Promise<{ failed: number; elapsedMs: number }> {
   const start = performance.now();
-  const settled = await Promise.allSettled(Array.from({ length: count }, (_, i) => contender.instance.get(`/items?i=${i}`)));
+  const settled = await Promise.allSettled(Array.from({ length: count }, (_, i) => contender.get(`/items?i=${i}`)));
   return { failed: settled.filter(result => result.status === 'rejected').length, elapsedMs: performance.now() - start };
 }
 
@@ -69,7 +70,7 @@ export async function coldBurst(key: ContenderKey, count = 1000): Promise<CountR
 /** Primes the contender's cache, revokes every token server-side, then sends `count` requests at once. */
 export async function storm(key: ContenderKey, count = 200): Promise<CountResult> {
   return withContender(key, async (server, contender) => {
-    await contender.instance.get('/items?warm');
+    await contender.get('/items?warm');
     server.revokeAll();
     server.resetStats();
     const { failed, elapsedMs } = await burst(contender, count);
@@ -83,7 +84,7 @@ export async function storm(key: ContenderKey, count = 200): Promise<CountResult
  */
 export async function late401s(key: ContenderKey, count = 200): Promise<LateResult> {
   return withContender(key, async (server, contender) => {
-    await contender.instance.get('/items?warm');
+    await contender.get('/items?warm');
     server.revokeAll();
     server.resetStats();
     server.setLate401({ immediate: 1, releaseDelayMs: 20, maxHoldMs: 500 });
@@ -106,15 +107,15 @@ export async function runTokenRequestScenarios(
   keys: readonly ContenderKey[],
   log: (line: string) => void,
 ): Promise<TokenRequestResults> {
-  const results = { coldBurst: {}, storm: {}, late: {} } as TokenRequestResults;
+  const results: TokenRequestResults = { coldBurst: {}, storm: {}, late: {} };
   for (const key of keys) {
-    results.coldBurst[key] = await coldBurst(key);
-    results.storm[key] = await storm(key);
-    results.late[key] = await late401s(key);
+    const cold = (results.coldBurst[key] = await coldBurst(key));
+    const stormed = (results.storm[key] = await storm(key));
+    const late = (results.late[key] = await late401s(key));
     log(
-      `  ${key}: cold burst ${results.coldBurst[key].tokenRequests} token req / ${results.coldBurst[key].failed} failed; ` +
-        `storm ${results.storm[key].tokenRequests} / ${results.storm[key].failed}; ` +
-        `late ${results.late[key].lateTokenRequests ?? '-'} / ${results.late[key].failed} (held ${results.late[key].held})`,
+      `  ${key}: cold burst ${cold.tokenRequests} token req / ${cold.failed} failed; ` +
+        `storm ${stormed.tokenRequests} / ${stormed.failed}; ` +
+        `late ${late.lateTokenRequests ?? '-'} / ${late.failed} (held ${late.held})`,
     );
   }
   return results;
