@@ -24,6 +24,7 @@ const IN_PROCESS_SUITES = [
     'client',
     'backstage',
     'testing',
+    'backstageTesting',
   ].map(folder => `<rootDir>/__tests__/${folder}/**/*.test.ts`),
   '<rootDir>/__tests__/properties/*.test.ts',
   '<rootDir>/__tests__/secrecy/*.test.ts',
