@@ -92,8 +92,11 @@ function parseToken(plaintext: string): UsableToken | undefined {
   if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
   const [accessToken, usableUntil, usableLifetimeMs] = parsed as unknown[];
   if (typeof accessToken !== 'string' || !HEADER_SAFE_TOKEN.test(accessToken)) return undefined;
-  if (typeof usableUntil !== 'number' || !Number.isFinite(usableUntil)) return undefined;
+  if (!isFiniteNumber(usableUntil)) return undefined;
   if (typeof usableLifetimeMs !== 'number' || !(usableLifetimeMs > 0 && usableLifetimeMs <= MAX_TOKEN_LIFETIME_MS))
     return undefined;
   return { accessToken, usableUntil, usableLifetimeMs };
 }
+
+// Number.isFinite is false for anything that is not a number; the predicate only tells TypeScript so.
+const isFiniteNumber = (value: unknown): value is number => Number.isFinite(value);
