@@ -24,6 +24,7 @@ const IN_PROCESS_SUITES = [
     'client',
     'backstage',
     'testing',
+    'backstageTesting',
   ].map(folder => `<rootDir>/__tests__/${folder}/**/*.test.ts`),
   '<rootDir>/__tests__/properties/*.test.ts',
   '<rootDir>/__tests__/secrecy/*.test.ts',
@@ -46,8 +47,9 @@ const config: Config = {
     ? process.env.MUTATION_TESTS.split(',').map(name => `<rootDir>/__tests__/${name.trim()}`)
     : IN_PROCESS_SUITES,
   // lib/ is a root too, so that jest knows which suites depend on a mutated file (Stryker's
-  // enableFindRelatedTests): each mutant then loads only the suites that can reach it.
-  roots: ['<rootDir>/__tests__', '<rootDir>/lib'],
+  // enableFindRelatedTests): each mutant then loads only the suites that can reach it. So is
+  // examples/: the example plugin's suites reach lib/backstage through it.
+  roots: ['<rootDir>/__tests__', '<rootDir>/lib', '<rootDir>/examples'],
   // MUTATION_IGNORE (a path regex) leaves more suites out, e.g. the Backstage ones for a core folder.
   testPathIgnorePatterns: [
     ...(base.testPathIgnorePatterns ?? ['/node_modules/']),

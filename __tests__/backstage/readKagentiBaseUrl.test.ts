@@ -22,6 +22,10 @@ describe('readKagentiBaseUrl', () => {
     expect(read('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
   });
 
+  it('trims any whitespace, a no-break space pasted with the URL included (which the URL parser would refuse)', () => {
+    expect(read('\u00a0https://kagenti.example.com\u00a0')).toBe('https://kagenti.example.com');
+  });
+
   it.each([
     ['missing', undefined, /is not set/],
     ['empty', '  ', /is not set/],
@@ -29,6 +33,8 @@ describe('readKagentiBaseUrl', () => {
     ['relative', 'kagenti.internal/api', /absolute http\(s\) URL/],
     ['not http(s)', 'ftp://kagenti.internal', /must use http or https, not ftp:/],
     ['with credentials', 'https://admin:hunter2@kagenti.internal', /must not contain credentials/],
+    ['with a user name only', 'https://admin@kagenti.internal', /must not contain credentials/],
+    ['with a password only', 'https://:hunter2@kagenti.internal', /must not contain credentials/],
     ['with a query', 'https://kagenti.internal/?token=abc', /must not have a query or fragment/],
   ])('is a ConfigurationError naming the key when %s, quoting no value', (_, value, says) => {
     const error = configurationError(value);

@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { createBackendPlugin, type BackendFeature } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
@@ -184,29 +181,5 @@ describe('mockKagentiResponse', () => {
 
   it('has no status text for a status Node does not know', () => {
     expect(mockKagentiResponse(null, { status: 299 }).statusText).toBe('');
-  });
-});
-
-describe('outside jest (a development backend)', () => {
-  it('gives a factory, and refuses .mock() with a TypeError saying what to use instead', async () => {
-    const script = `
-      const { kagentiApiClientServiceMock } = require('./lib/backstageTesting');
-      const factory = kagentiApiClientServiceMock.factory();
-      let refused;
-      try { kagentiApiClientServiceMock.mock(); } catch (error) { refused = error.name + ': ' + error.message; }
-      process.stdout.write(JSON.stringify({ factory: factory.$$type, jest: typeof jest, refused }));
-    `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-      cwd: path.resolve(__dirname, '../..'),
-      timeout: 30_000,
-    });
-
-    expect(JSON.parse(stdout)).toEqual({
-      factory: '@backstage/BackendFeature',
-      jest: 'undefined',
-      refused: expect.stringMatching(
-        /^TypeError: kagentiApiClientServiceMock\.mock\(\) needs jest .*use kagentiApiClientServiceMock\.factory\(implementation\)$/,
-      ),
-    });
   });
 });

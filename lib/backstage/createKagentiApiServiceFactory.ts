@@ -54,7 +54,8 @@ export function createKagentiApiServiceFactory(
       if (auth === undefined) {
         logger.warn(`${KAGENTI_AUTH_CONFIG_PATH} is not configured: Kagenti API requests go out without a token`);
       }
-      const shareToken = auth !== undefined && options.shareTokenThroughCache !== false;
+      // Without auth there is no token manager, so no token to share either.
+      const shareToken = options.shareTokenThroughCache !== false;
       // A rotating external assertion is no secret to seal with: share only with an explicit one.
       const canSeal = auth?.clientAssertionFile === undefined || options.tokenManagerOptions?.tokenStoreSecret !== undefined;
       if (shareToken && !canSeal) {
@@ -63,8 +64,9 @@ export function createKagentiApiServiceFactory(
       const client = KagentiApiClient.fromConfig(config, {
         baseUrl,
         logger,
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        ...(options.streamMinLifetimeMs !== undefined ? { streamMinLifetimeMs: options.streamMinLifetimeMs } : {}),
+        // The client takes undefined as not given (its defaults).
+        timeoutMs: options.timeoutMs,
+        streamMinLifetimeMs: options.streamMinLifetimeMs,
         tokenManagerOptions: {
           logger,
           // The plugin's MetricsService when the backend has one; otherwise the global OpenTelemetry meter.

@@ -81,6 +81,7 @@ export function toBackstageError(error: unknown, request: FailedKagentiRequest):
     }
     const ErrorClass = CLASS_BY_STATUS.get(status);
     if (ErrorClass) return withHiddenCause(new ErrorClass(`${what} failed: Kagenti answered ${status}`), error);
+    // Stryker disable next-line EqualityOperator: 400 is in CLASS_BY_STATUS, so >= 400 and > 400 agree here (the 500 bound is tested)
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
       return withHiddenCause(new Error(`${what} failed: Kagenti answered ${status}`), error);
     }

@@ -1,9 +1,7 @@
 import type { BackstageCredentials, BackstageUserPrincipal } from '@backstage/backend-plugin-api';
 
 const isUserPrincipal = (principal: unknown): principal is BackstageUserPrincipal =>
-  typeof principal === 'object' &&
-  principal !== null &&
-  (principal as { type?: unknown }).type === 'user' &&
+  (principal as { type?: unknown } | null | undefined)?.type === 'user' &&
   typeof (principal as { userEntityRef?: unknown }).userEntityRef === 'string';
 
 /**

@@ -36,8 +36,9 @@ export class SharedTokenStore {
   readonly #timeoutMs: number;
   readonly #timers: Timers;
   readonly #now: () => number;
-  readonly #logger?: LoggerLike;
-  #sealer?: { material: string | Uint8Array; sealer: TokenSealer };
+  readonly #logger: LoggerLike | undefined;
+  /** The sealer of the last key material, kept with a copy of its bytes. */
+  #sealer?: { material: Buffer; sealer: TokenSealer };
   #lastWarnAt = -Infinity;
   /** The last delete this manager sent: its own later read waits for it, so that the delete cannot remove what it writes next. */
   #deleting: Promise<unknown> = Promise.resolve();
@@ -62,7 +63,7 @@ export class SharedTokenStore {
     this.#timeoutMs = timeoutMs;
     this.#timers = options.timers;
     this.#now = options.now;
-    if (options.logger) this.#logger = options.logger;
+    this.#logger = options.logger;
   }
 
   /** The usable-looking entry, or `undefined` on a miss, a failure, a timeout or anything that does not open. Never rejects. */
@@ -72,7 +73,9 @@ export class SharedTokenStore {
       const sealer = await this.#currentSealer();
       return { sealer, value: await this.#store.get(sealer.keyName) };
     });
-    if (result === FAILED || result.value === undefined || result.value === null) return undefined;
+    // Stryker disable next-line ConditionalExpression: a failure has no value either, so the next line returns undefined for it too
+    if (result === FAILED) return undefined;
+    if (result.value === undefined || result.value === null) return undefined;
     const token = result.sealer.open(result.value);
     if (!token) this.#logger?.debug('Ignored a token store entry that does not open (other secret, version or tampered)');
     return token;
@@ -116,38 +119,38 @@ export class SharedTokenStore {
   async #currentSealer(): Promise<TokenSealer> {
     const source = this.#secret;
     const material: unknown = typeof source === 'function' ? await source() : source;
-    if (!(typeof material === 'string' || material instanceof Uint8Array) || material.length === 0) {
+    if (!(typeof material === 'string' || material instanceof Uint8Array)) {
+      // Stryker disable next-line StringLiteral: only the error's name reaches the log (describeError)
       throw new TypeError('the token store secret function returned no secret');
     }
-    const current = this.#sealer;
-    if (current && sameMaterial(current.material, material)) return current.sealer;
-    const sealer = new TokenSealer(material, this.#binding);
     // A copy: a function that rotates the key in the same Uint8Array must not match its old self.
-    this.#sealer = { material: typeof material === 'string' ? material : Uint8Array.from(material), sealer };
+    // Empty material is refused by the TokenSealer below.
+    const bytes = Buffer.from(material);
+    const current = this.#sealer;
+    // Stryker disable next-line ConditionalExpression: a sealer made afresh for the same bytes derives the same keys; the cache only saves the HKDF work
+    if (current?.material.equals(bytes)) return current.sealer;
+    const sealer = new TokenSealer(bytes, this.#binding);
+    this.#sealer = { material: bytes, sealer };
     return sealer;
   }
 
   /** Runs one store call within the time bound; a rejection or a timeout is `FAILED`, logged. */
   #bounded<T>(operation: string, work: () => Promise<T>): Promise<T | typeof FAILED> {
     return new Promise(resolve => {
-      let settled = false;
+      let timedOut = false;
       const handle = this.#timers.setTimeout(() => {
-        if (settled) return;
-        settled = true;
+        timedOut = true;
         this.#warn(operation, `no answer within ${this.#timeoutMs} ms`);
         resolve(FAILED);
       }, this.#timeoutMs);
-      // A store that answers after the bound is ignored, its rejection included.
+      // A store that answers after the bound is ignored, its rejection included (a second resolve does nothing).
       work().then(
         value => {
-          if (settled) return;
-          settled = true;
           this.#timers.clearTimeout(handle);
           resolve(value);
         },
         (error: unknown) => {
-          if (settled) return;
-          settled = true;
+          if (timedOut) return;
           this.#timers.clearTimeout(handle);
           this.#warn(operation, describeError(error));
           resolve(FAILED);
@@ -165,11 +168,6 @@ export class SharedTokenStore {
       { clientId: this.#binding.clientId, operation },
     );
   }
-}
-
-function sameMaterial(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  if (typeof a === 'string' || typeof b === 'string') return a === b;
-  return Buffer.from(a).equals(Buffer.from(b));
 }
 
 // The store's own message could quote anything it was given; only its class and code are kept.
