@@ -199,13 +199,17 @@ function boundedSignal(
 ): { signal: AbortSignal | undefined; done: () => void } {
   if (timeoutMs <= 0) return { signal: callerSignal, done: () => undefined };
   const controller = new AbortController();
-  const forward = () => controller.abort(callerSignal?.reason);
-  if (callerSignal?.aborted) forward();
-  callerSignal?.addEventListener('abort', forward, { once: true });
+  if (callerSignal) {
+    const forward = () => controller.abort(callerSignal.reason);
+    if (callerSignal.aborted) forward();
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: a signal fires 'abort' once; `once` only lets go of the listener then
+    else callerSignal.addEventListener('abort', forward, { once: true });
+  }
   const timer = setTimeout(
     () => controller.abort(new DOMException(`timeout of ${timeoutMs}ms exceeded waiting for the Kagenti API`, 'TimeoutError')),
     timeoutMs,
   );
+  // Stryker disable next-line OptionalChaining: Node's timers always have unref() (the `?.` is for runtimes whose setTimeout returns a number)
   timer.unref?.();
   return { signal: controller.signal, done: () => clearTimeout(timer) };
 }
