@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { FAKES_USAGE } from '../../lib/bin/parseFakesOptions';
 import { runFakesCommand, type FakesCommandProcess } from '../../lib/bin/runFakesCommand';
+import * as localFakes from '../../lib/bin/startLocalFakes';
 import type { LocalFakes } from '../../lib/bin/startLocalFakes';
 import { listenOnLoopback, type LoopbackServer } from '../../lib/testing/listenOnLoopback';
 import { loopbackRequest } from '../testing/helpers/loopbackRequest';
@@ -83,6 +84,18 @@ describe('runFakesCommand', () => {
     expect(await runFakesCommand(['--help'], proc)).toBeUndefined();
 
     expect(proc.out).toBe(FAKES_USAGE);
+    expect(proc.out).toMatch(/^usage: kagenti-auth-fakes \[options\]\n/);
+    for (const option of [
+      '--keycloak-port',
+      '--kagenti-port',
+      '--control-port',
+      '--client-id',
+      '--client-secret',
+      '--realm',
+      '--expires-in',
+    ]) {
+      expect(proc.out).toContain(`  ${option} `);
+    }
     expect(proc.err).toBe('');
     expect(proc.exitCode).toBeUndefined();
     expect(proc.listenerCount('SIGTERM')).toBe(0);
@@ -113,6 +126,23 @@ describe('runFakesCommand', () => {
       );
       expect(proc.out).toBe('');
       expect(proc.listenerCount('SIGINT')).toBe(0);
+    });
+  });
+
+  describe('when the fakes fail to start otherwise', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it.each([
+      ['an error code', Object.assign(new Error('permission denied'), { code: 'EACCES' }), 'EACCES'],
+      ['no code', new Error('no loopback interface'), 'Error: no loopback interface'],
+    ])('sets exit code 1 and names the failure by %s', async (_, failure, named) => {
+      jest.spyOn(localFakes, 'startLocalFakes').mockRejectedValue(failure);
+
+      expect(await runFakesCommand(FREE_PORTS, proc)).toBeUndefined();
+
+      expect(proc.exitCode).toBe(1);
+      expect(proc.err).toBe(`kagenti-auth-fakes: could not start: ${named}\n`);
+      expect(proc.out).toBe('');
     });
   });
 });
