@@ -25,6 +25,7 @@ const IN_PROCESS_SUITES = [
     'backstage',
     'testing',
     'backstageTesting',
+    'bin',
   ].map(folder => `<rootDir>/__tests__/${folder}/**/*.test.ts`),
   '<rootDir>/__tests__/properties/*.test.ts',
   '<rootDir>/__tests__/secrecy/*.test.ts',
@@ -37,6 +38,7 @@ const CHILD_PROCESS_SUITES = [
   '/backstage/shutdown\\.test\\.ts$',
   '/backstage/entryPoints\\.test\\.ts$',
   '\\.process\\.test\\.ts$',
+  '/bin/kagentiAuthFakes\\.test\\.ts$',
 ];
 
 const config: Config = {

@@ -47,6 +47,7 @@ describe('parseFakesOptions', () => {
   it.each([
     [['--keycloak-port', '65536'], '--keycloak-port must be an integer from 0 to 65535'],
     [['--kagenti-port', '-1'], /--kagenti-port/],
+    [['--kagenti-port', '70000'], '--kagenti-port must be an integer from 0 to 65535'],
     [['--control-port', '8.5'], '--control-port must be an integer from 0 to 65535'],
     [['--control-port', ''], '--control-port must be an integer from 0 to 65535'],
     [['--expires-in', '0'], '--expires-in must be an integer from 1 to 86400'],

@@ -189,10 +189,88 @@ describe('startControlServer', () => {
     ['POST', '/_control/counts'],
     ['GET', '/_control'],
     ['GET', '/counts'],
+    ['GET', '/_kontrol/counts'],
   ])('answers 404 to %s %s', async (method, path) => {
     const answer = await loopbackRequest(`${control.url}${path}`, { method });
 
     expect(answer.status).toBe(404);
     expect((jsonOf(answer) as { error: string }).error).toContain(`no control request ${method} ${path}`);
+  });
+
+  describe('the bodies it takes, and the exact refusals', () => {
+    const FAULT_SHAPE =
+      'the fault must be {"mode":"none"}, {"mode":"hang"} or {"mode":"status","status":<100-599>,"error"?:"<oauth error>"}';
+    const ROUTE_SHAPE =
+      'the route must be {"method":"GET","path":"/api/...","reply":{"status"?:200,"json"?:...} or {"sse":[{"event"?:"...","data":...}]}}';
+
+    it('answers a change 204 with no body and no content type, and the counts as uncached JSON', async () => {
+      const change = await send('POST', '/revoke-all');
+      const counts = await send('GET', '/counts');
+
+      expect(change.headers['content-type']).toBeUndefined();
+      expect(counts.headers['cache-control']).toBe('no-store');
+    });
+
+    it('refuses a body that is not JSON', async () => {
+      const answer = await send('PUT', '/fault', 'mode=hang');
+      expect([answer.status, jsonOf(answer)]).toStrictEqual([400, { error: 'the body must be JSON' }]);
+    });
+
+    it.each([['[{"mode":"hang"}]'], ['null'], ['"hang"'], ['5']])('refuses the JSON %s, which is no object', async body => {
+      const answer = await send('PUT', '/fault', body);
+      expect([answer.status, jsonOf(answer)]).toStrictEqual([400, { error: 'the body must be a JSON object' }]);
+    });
+
+    it.each([100, 599])('takes a status fault of %p', async status => {
+      expect((await send('PUT', '/fault', { mode: 'status', status })).status).toBe(204);
+    });
+
+    it('takes a status fault without an error, answered with a plain body', async () => {
+      expect((await send('PUT', '/fault', { mode: 'status', status: 503 })).status).toBe(204);
+
+      const answer = await token();
+      expect([answer.status, jsonOf(answer)]).toStrictEqual([503, { message: 'fault' }]);
+    });
+
+    it.each([
+      ['a status below 100', { mode: 'status', status: 99 }],
+      ['a status above 599', { mode: 'status', status: 600 }],
+      ['a status with an unknown mode', { mode: 'slow', status: 503 }],
+    ])('refuses %s with the fault’s shape', async (_, body) => {
+      const answer = await send('PUT', '/fault', body);
+      expect([answer.status, jsonOf(answer)]).toStrictEqual([400, { error: FAULT_SHAPE }]);
+    });
+
+    it.each([100, 599])('takes a route status of %p', async status => {
+      expect((await send('PUT', '/routes', { method: 'GET', path: '/api/v1/x', reply: { status, json: {} } })).status).toBe(204);
+    });
+
+    it('takes a route with a status, which the fake Kagenti API answers', async () => {
+      const good = await accessToken();
+      await send('PUT', '/routes', { method: 'GET', path: '/api/v1/x', reply: { status: 201, json: { made: true } } });
+
+      const answer = await callApi(good, '/api/v1/x');
+      expect([answer.status, jsonOf(answer)]).toStrictEqual([201, { made: true }]);
+    });
+
+    it.each([
+      ['a method that is no string', { method: ['GET'], path: '/x', reply: {} }],
+      ['a path that is no string', { method: 'GET', path: ['/x'], reply: {} }],
+      ['a null reply', { method: 'GET', path: '/x', reply: null }],
+      ['a status that is no integer', { method: 'GET', path: '/x', reply: { status: '201' } }],
+      ['a status of 99', { method: 'GET', path: '/x', reply: { status: 99 } }],
+      ['a status of 600', { method: 'GET', path: '/x', reply: { status: 600 } }],
+    ])('refuses a route with %s, with the route’s shape', async (_, body) => {
+      const answer = await send('PUT', '/routes', body);
+      expect([answer.status, jsonOf(answer)]).toStrictEqual([400, { error: ROUTE_SHAPE }]);
+    });
+
+    it('takes a count of 0: no request is rejected', async () => {
+      kagenti.respond('GET', '/api/v1/agents', { json: { items: [] } });
+      const good = await accessToken();
+
+      expect((await send('POST', '/reject-next', { count: 0 })).status).toBe(204);
+      expect((await callApi(good)).status).toBe(200);
+    });
   });
 });

@@ -32,15 +32,26 @@ describe('KagentiApiClient input checks', () => {
     ['a\u007fb', notAllowed('007F', 1)],
     ['~\u0001', notAllowed('0001', 1)],
     ['a b\u0001', notAllowed('0001', 3)],
+    ['a\tb\u0001', notAllowed('0001', 3)],
     ['ab\u00e9', notAllowed('00E9', 2)],
     ['a\u{1f600}b', notAllowed('1F600', 1)],
   ])('refuses the userRef %j with its own message', async (userRef, message) => {
     expect(await userRefError(userRef)).toBe(message);
   });
 
-  it.each([['x'.repeat(1024)], ['a b'], ['a\tb'], ['~user:default/j_smith!']])('sends the userRef %j', async userRef => {
+  it.each([['x'.repeat(1024)], ['u'], ['a b'], ['a\tb'], ['~user:default/j_smith!']])('sends the userRef %j', async userRef => {
     expect(await userRefError(userRef)).toBeUndefined();
   });
+
+  it.each(['https://elsewhere.test/x', '//elsewhere.test/x', 'api/v1/agents', 42])(
+    'refuses the path %j with its own message',
+    async path => {
+      const client = new KagentiApiClient({ baseUrl: BASE_URL });
+      await expect(client.requestCore({ method: 'GET', path: path as string })).rejects.toThrow(
+        new TypeError('path must be a path below baseUrl starting with a single "/", not an absolute URL'),
+      );
+    },
+  );
 
   it.each(['not a url', 'ftp://kagenti.test'])('refuses the baseUrl %j', baseUrl => {
     expect(() => new KagentiApiClient({ baseUrl })).toThrow(new TypeError('baseUrl must be an absolute http(s) URL'));

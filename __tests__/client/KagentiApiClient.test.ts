@@ -1,6 +1,7 @@
 import MockAdapter from 'axios-mock-adapter';
 import { ConfigReader } from '@backstage/config';
 import { ConfigurationError, KagentiApiClient } from '../../lib';
+import { RecordingLogger } from '../helpers/RecordingLogger';
 import { CLIENT_ID, CLIENT_SECRET, TOKEN_ENDPOINT, TokenEndpointMock, managerFixture } from '../helpers/tokenEndpointMock';
 
 const BASE_URL = 'https://kagenti.test';
@@ -28,6 +29,18 @@ describe('KagentiApiClient', () => {
       });
       expect(response.data.items).toEqual(['a']);
       expect(apiMock.history.get[0].headers?.Authorization).toBe('Bearer token-1');
+      expect(apiMock.history.get[0].headers?.Accept).toBe('application/json');
+    });
+
+    it('logs the retry after a 401 that rejected the token to the logger given', async () => {
+      const fixture = managerFixture();
+      const logger = new RecordingLogger();
+      const client = new KagentiApiClient({ baseUrl: BASE_URL, tokenManager: fixture.manager, logger });
+      const apiMock = new MockAdapter(client.axios, { onNoMatch: 'throwException' });
+      apiMock.onGet('/x').reply(config => (config.headers?.Authorization === 'Bearer token-1' ? [401, {}] : [200, {}]));
+
+      expect((await client.requestCore({ method: 'GET', path: '/x' })).status).toBe(200);
+      expect(logger.matching(/retrying once with a fresh token/)).toHaveLength(1);
     });
 
     it('sends userRef as X-Backstage-User', async () => {
@@ -155,6 +168,23 @@ describe('KagentiApiClient', () => {
       await client.requestCore({ method: 'GET', path: '/x' });
       expect(apiMock.history.get[0].headers?.Authorization).toBe('Bearer token-1');
       expect(endpoint.count).toBe(1);
+    });
+
+    it('gives the logger to the token manager it creates', async () => {
+      const endpoint = new TokenEndpointMock();
+      const logger = new RecordingLogger();
+      const client = KagentiApiClient.fromConfig(new ConfigReader({ boost: { kagenti: { auth } } }), {
+        baseUrl: BASE_URL,
+        logger,
+        streamMinLifetimeMs: 600_000,
+        tokenManagerOptions: { httpClient: endpoint.http },
+      });
+      new MockAdapter(client.axios, { onNoMatch: 'throwException' }).onGet('/s').reply(200, '');
+      await client.requestCore({ method: 'GET', path: '/s', stream: true });
+
+      // The token manager's warning: a fresh token lives less than the 10 minutes asked for.
+      expect(logger.at('warn').map(line => line.message)).toEqual([expect.stringMatching(/asked for a stream/)]);
+      client.close();
     });
 
     it('sends no token when auth is not configured', async () => {

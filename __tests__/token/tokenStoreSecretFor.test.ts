@@ -65,6 +65,8 @@ describe('the token store key material, by client authentication method', () => 
     writeFileSync(file, 'first-secret\n');
     const { a, b, store } = pair({ clientSecretFile: file });
     const token = await a.manager.getToken();
+    // The store write follows a real file read, in the background: b adopts once it is there.
+    for (let turn = 0; turn < 1_000 && store.count('set') < 1; turn++) await new Promise(resolve => setImmediate(resolve));
     await expect(b.manager.getToken()).resolves.toBe(token);
     expect(b.endpoint.count).toBe(0);
     writeFileSync(file, 'rotated-secret\n');

@@ -148,8 +148,8 @@ export class OpenTelemetryTokenTelemetry implements TokenTelemetry {
   readonly #remainingRef: WeakRef<() => number>;
 
   constructor(options: OpenTelemetryTokenTelemetryOptions) {
-    if (options.tracer) this.#tracer = options.tracer;
-    if (options.activeSpan) this.#activeSpan = options.activeSpan;
+    this.#tracer = options.tracer;
+    this.#activeSpan = options.activeSpan;
     this.#metricsRecorder = { tokenRequest: (outcome, seconds, errorType) => this.#recordRequest(outcome, seconds, errorType) };
     this.#clientId = options.clientId;
     this.#remainingSeconds = options.remainingSeconds;
