@@ -175,7 +175,7 @@ function expected(reply: WireReply, bufferMs: number): Expected {
   const { status } = reply;
   if (status >= 300 && status < 400) return fail(['TOKEN_ENDPOINT_REDIRECT'], status, false);
   const value = parsedBody(reply.body);
-  const hasOAuthError = isRecord(value) && typeof value.error === 'string' && value.error !== '';
+  const hasOAuthError = isRecord(value) && typeof value.error === 'string' && namesAnError(value.error);
   if (status < 200 || status >= 300) {
     const transient = status >= 500 || status === 429 || status === 408;
     return fail([hasOAuthError ? 'TOKEN_ENDPOINT_OAUTH_ERROR' : 'TOKEN_ENDPOINT_HTTP_ERROR'], status, transient);
@@ -798,3 +798,9 @@ describe('token response property', () => {
     await checkRetryAfter({ seconds: 6, form: 'http-date' });
   });
 });
+
+/** Whether an OAuth `error` names one: white space and control characters alone name none (RFC 6749 §5.2). */
+function namesAnError(error: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return error.replace(/[\s\u0000-\u001f\u007f-\u009f]/g, '') !== '';
+}
